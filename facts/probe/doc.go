@@ -1,0 +1,59 @@
+// Package probe asks the link whether anyone else holds the VIP, and which
+// peers answer.
+//
+// Having the VIP is not the same as owning it: after kill -9 of keepalived,
+// or a silent partition, two nodes hold it at once (issue 5). Run sends,
+// on one AF_PACKET socket and within one wall-clock budget:
+//
+//   - the conflict probe: for an IPv4 VIP, RFC 5227 ARP probes (sender IP
+//     0.0.0.0, target the VIP); for an IPv6 VIP, neighbour solicitations
+//     from :: to the VIP's solicited-node group. A second holder's kernel
+//     answers either, 0.1–0.5 ms later. Any answer or claim for the VIP
+//     from a link-layer address other than ours is a conflict;
+//   - quorum requests: an ARP request, or a neighbour solicitation, from
+//     the interface's primary address to each peer. A peer that answers is
+//     reached.
+//
+// Each is sent three times, at the start and at one and two thirds of the
+// budget, so that one lost frame does not read as silence. Silence is the
+// only evidence of no conflict, so a sole holder pays the whole budget; the
+// call returns early only when nothing is left to learn (a conflict is
+// found and every peer has answered, or there was no conflict probe and
+// every peer has answered).
+//
+// Frames are built by hand on the packet socket because the libraries'
+// own clients send the wrong thing here: mdlayher/arp's Client sends from
+// the interface's first IPv4 address, which may be the VIP and would then
+// rewrite the peers' ARP caches for it; mdlayher/ndp's Listen with
+// ndp.Unspecified lets the kernel substitute a link-local source, and the
+// other holder ignores a DAD-style solicitation that is not from ::.
+//
+// # Known limits
+//
+// The probe sees a conflict only through a different link-layer address.
+// keepalived's use_vmac gives every master the same virtual MAC
+// (00:00:5e:00:01:VRID), so two masters on use_vmac answer the probe with
+// the MAC we have ourselves, and the conflict probe cannot tell them
+// apart. Request.VRID covers that case: it listens during the budget for
+// VRRP advertisements (IP protocol 112) for that virtual router id from a
+// source address that is not this node's, and reports the first in
+// Result.VRRPSource. A backup is silent, so any such advertisement means a
+// second master. It sees only advertisements sent within the budget, so
+// it needs keepalived's advert_int to be shorter than the budget, and it
+// does not see a master whose advertisements are dropped on the way (the
+// nft case of issue 5), which the ARP probe does see unless use_vmac hides
+// it.
+//
+// Other limits, each erring towards "conflict" or "not reached", never
+// towards a silent second holder except where said:
+//
+//   - a second holder is silent if its kernel does not answer ARP for the
+//     VIP: arp_ignore=8, or the VIP on lo with arp_ignore of 1 or more;
+//   - another node's ARP probe for the VIP (sender 0.0.0.0) is not counted
+//     as a conflict: it only asks, and if that node holds the VIP our own
+//     probe gets its kernel's answer;
+//   - on a parent device, VLAN-tagged frames arrive untagged, so another
+//     VLAN's claim on the VIP reads as a conflict;
+//   - the probe lasts Budget; a conflict that starts later is the next
+//     run's to see.
+package probe

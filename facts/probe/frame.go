@@ -1,0 +1,411 @@
+package probe
+
+// This file holds the pure half of the package: building the frames we send
+// and parsing the frames we receive. Nothing here touches a socket or a
+// clock, so it is tested on captured and hand-made frames, benchmarked and
+// fuzzed without root.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ethernet"
+	"github.com/mdlayher/ndp"
+	"golang.org/x/net/bpf"
+)
+
+// mac is a 48-bit Ethernet address. An array, not a net.HardwareAddr, so
+// that frames compare with == and parsing allocates nothing for it.
+type mac [6]byte
+
+// hardwareAddr returns m as a fresh net.HardwareAddr for the Result.
+func (m mac) hardwareAddr() net.HardwareAddr { return net.HardwareAddr(append([]byte(nil), m[:]...)) }
+
+// Protocol numbers the parser looks for. Named here because x/net's ipv6
+// and iana packages would pull in more than they give.
+const (
+	protoICMPv6 = 58
+	protoVRRP   = 112 // RFC 5798
+
+	icmpNeighborSolicitation  = 135
+	icmpNeighborAdvertisement = 136
+
+	ndOptSourceLLA = 1
+	ndOptTargetLLA = 2
+
+	// hopLimitLink is the TTL/hop limit of link-local control traffic. NDP
+	// (RFC 4861 §7.1) and VRRP (RFC 5798 §5.1.1.3) receivers drop anything
+	// else, because it was routed here from off the link; so do we.
+	hopLimitLink = 255
+
+	ipv4HeaderMin = 20
+	ipv6HeaderLen = 40
+	ndHeaderLen   = 24 // type, code, checksum, flags/reserved, target
+)
+
+// kind names the frames the probe acts on; parseFrame drops every other.
+type kind uint8
+
+const (
+	kindARP  kind = iota + 1 // ARP request or reply
+	kindNS                   // ICMPv6 neighbour solicitation
+	kindNA                   // ICMPv6 neighbour advertisement
+	kindVRRP                 // VRRP (v2 or v3) advertisement
+)
+
+// String returns the kind's name, for test failures.
+func (k kind) String() string {
+	switch k {
+	case kindARP:
+		return "ARP"
+	case kindNS:
+		return "NS"
+	case kindNA:
+		return "NA"
+	case kindVRRP:
+		return "VRRP"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// frame is what the probe needs to know of one received frame.
+type frame struct {
+	kind   kind
+	ethSrc mac // Ethernet source: tells our own outgoing frames apart
+
+	// linkAddr is the link-layer address the frame claims for sender (ARP
+	// sender hardware address, or an NDP source/target link-layer address
+	// option); the Ethernet source when an NDP message carries no option.
+	linkAddr mac
+
+	// sender is the ARP sender IP, or the IPv6/IPv4 source address.
+	sender netip.Addr
+	// target is the ARP target IP or the NDP target address.
+	target netip.Addr
+
+	op       arp.Operation // ARP only
+	vrid     uint8         // VRRP only
+	priority uint8         // VRRP only
+}
+
+// errNotOurs reports a well-formed frame the probe has no use for.
+var errNotOurs = errors.New("not a frame the probe uses")
+
+// parseFrame parses an Ethernet frame as read from the packet socket. It
+// returns errNotOurs for frames of no interest, and another error for
+// malformed ones; it never panics, whatever the input (see FuzzParseFrame).
+func parseFrame(b []byte) (frame, error) {
+	var ef ethernet.Frame
+	if err := ef.UnmarshalBinary(b); err != nil {
+		return frame{}, fmt.Errorf("ethernet: %w", err)
+	}
+	var f frame
+	copy(f.ethSrc[:], ef.Source)
+	switch ef.EtherType {
+	case ethernet.EtherTypeARP:
+		return f, parseARP(&f, ef.Payload)
+	case ethernet.EtherTypeIPv4:
+		return f, parseIPv4(&f, ef.Payload)
+	case ethernet.EtherTypeIPv6:
+		return f, parseIPv6(&f, ef.Payload)
+	}
+	return f, errNotOurs
+}
+
+// parseARP fills f from an ARP payload. Only Ethernet/IPv4 ARP is used:
+// that is the only kind a Linux neighbour on Ethernet sends.
+func parseARP(f *frame, b []byte) error {
+	var p arp.Packet
+	if err := p.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("arp: %w", err)
+	}
+	if p.HardwareType != 1 || p.ProtocolType != uint16(ethernet.EtherTypeIPv4) ||
+		p.HardwareAddrLength != 6 || p.IPLength != 4 {
+		return errNotOurs
+	}
+	if p.Operation != arp.OperationRequest && p.Operation != arp.OperationReply {
+		return errNotOurs
+	}
+	f.kind = kindARP
+	f.op = p.Operation
+	copy(f.linkAddr[:], p.SenderHardwareAddr)
+	f.sender = p.SenderIP
+	f.target = p.TargetIP
+	return nil
+}
+
+// parseIPv4 fills f from an IPv4 packet carrying VRRP.
+func parseIPv4(f *frame, b []byte) error {
+	if len(b) < ipv4HeaderMin {
+		return fmt.Errorf("ipv4: header: %d bytes", len(b))
+	}
+	if b[0]>>4 != 4 {
+		return fmt.Errorf("ipv4: version %d", b[0]>>4)
+	}
+	ihl := int(b[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(b[2:4]))
+	if ihl < ipv4HeaderMin || total < ihl || total > len(b) {
+		return fmt.Errorf("ipv4: header length %d, total length %d, %d bytes", ihl, total, len(b))
+	}
+	if b[9] != protoVRRP {
+		return errNotOurs
+	}
+	// A fragment carries no whole advertisement; VRRP never fragments.
+	if binary.BigEndian.Uint16(b[6:8])&0x3fff != 0 {
+		return errNotOurs
+	}
+	if b[8] != hopLimitLink {
+		return errNotOurs
+	}
+	f.sender = netip.AddrFrom4([4]byte(b[12:16]))
+	return parseVRRP(f, b[ihl:total])
+}
+
+// parseIPv6 fills f from an IPv6 packet carrying NDP or VRRP. Extension
+// headers are not followed: neither NDP nor VRRP uses them.
+func parseIPv6(f *frame, b []byte) error {
+	if len(b) < ipv6HeaderLen {
+		return fmt.Errorf("ipv6: header: %d bytes", len(b))
+	}
+	if b[0]>>4 != 6 {
+		return fmt.Errorf("ipv6: version %d", b[0]>>4)
+	}
+	plen := int(binary.BigEndian.Uint16(b[4:6]))
+	if ipv6HeaderLen+plen > len(b) {
+		return fmt.Errorf("ipv6: payload length %d, %d bytes", plen, len(b)-ipv6HeaderLen)
+	}
+	next, hops := b[6], b[7]
+	src := netip.AddrFrom16([16]byte(b[8:24]))
+	dst := netip.AddrFrom16([16]byte(b[24:40]))
+	payload := b[ipv6HeaderLen : ipv6HeaderLen+plen]
+	if hops != hopLimitLink {
+		return errNotOurs
+	}
+	f.sender = src
+	switch next {
+	case protoICMPv6:
+		return parseND(f, src, dst, payload)
+	case protoVRRP:
+		return parseVRRP(f, payload)
+	}
+	return errNotOurs
+}
+
+// parseND fills f from a neighbour solicitation or advertisement. The
+// checksum is checked, as the kernel would, so that a corrupted frame can't
+// invent a conflict. ndp.ParseMessage is not used here: it may panic on
+// input it considers impossible, and this parser must take any bytes.
+func parseND(f *frame, src, dst netip.Addr, b []byte) error {
+	if len(b) < ndHeaderLen {
+		return errNotOurs
+	}
+	switch b[0] {
+	case icmpNeighborSolicitation:
+		f.kind = kindNS
+	case icmpNeighborAdvertisement:
+		f.kind = kindNA
+	default:
+		return errNotOurs
+	}
+	if b[1] != 0 {
+		return fmt.Errorf("icmpv6: %v with code %d", f.kind, b[1])
+	}
+	if got := icmpv6Checksum(src, dst, b); got != 0 {
+		// Summing a message that carries its correct checksum gives 0.
+		return fmt.Errorf("icmpv6: %v: bad checksum", f.kind)
+	}
+	f.target = netip.AddrFrom16([16]byte(b[8:24]))
+	f.linkAddr = f.ethSrc
+	want := byte(ndOptSourceLLA)
+	if f.kind == kindNA {
+		want = ndOptTargetLLA
+	}
+	for opts := b[ndHeaderLen:]; len(opts) > 0; {
+		if len(opts) < 2 || opts[1] == 0 {
+			// RFC 4861 §4.6: a zero-length option makes the message invalid.
+			return fmt.Errorf("icmpv6: %v: truncated option", f.kind)
+		}
+		n := int(opts[1]) * 8
+		if n > len(opts) {
+			return fmt.Errorf("icmpv6: %v: option length %d, %d bytes left", f.kind, n, len(opts))
+		}
+		if opts[0] == want && n >= 8 {
+			copy(f.linkAddr[:], opts[2:8])
+		}
+		opts = opts[n:]
+	}
+	return nil
+}
+
+// parseVRRP fills f from a VRRP advertisement (RFC 3768 v2, RFC 5798 v3).
+func parseVRRP(f *frame, b []byte) error {
+	if len(b) < 8 {
+		return fmt.Errorf("vrrp: %d bytes", len(b))
+	}
+	if v, typ := b[0]>>4, b[0]&0x0f; (v != 2 && v != 3) || typ != 1 {
+		return errNotOurs
+	}
+	f.kind = kindVRRP
+	f.linkAddr = f.ethSrc
+	f.vrid, f.priority = b[1], b[2]
+	return nil
+}
+
+// arpProbe builds an RFC 5227 §2.1.1 ARP probe for vip: a broadcast request
+// with sender IP 0.0.0.0, so that asking does not itself teach anyone's
+// ARP cache that vip is at src. A second holder's kernel answers it.
+func arpProbe(src mac, vip netip.Addr) ([]byte, error) {
+	return arpFrame(src, netip.IPv4Unspecified(), vip)
+}
+
+// arpRequest builds a broadcast ARP request for peer from sender, this
+// node's primary address.
+func arpRequest(src mac, sender, peer netip.Addr) ([]byte, error) {
+	return arpFrame(src, sender, peer)
+}
+
+func arpFrame(src mac, sender, target netip.Addr) ([]byte, error) {
+	p, err := arp.NewPacket(arp.OperationRequest, src[:], sender,
+		ethernet.Broadcast, target)
+	if err != nil {
+		return nil, fmt.Errorf("arp packet %v for %v: %w", sender, target, err)
+	}
+	// RFC 5227 wants the target hardware address zero, not broadcast.
+	p.TargetHardwareAddr = make(net.HardwareAddr, 6)
+	pb, err := p.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("arp packet %v for %v: %w", sender, target, err)
+	}
+	ef := ethernet.Frame{
+		Destination: ethernet.Broadcast,
+		Source:      src[:],
+		EtherType:   ethernet.EtherTypeARP,
+		Payload:     pb,
+	}
+	return ef.MarshalBinary()
+}
+
+// neighborSolicitation builds a neighbour solicitation for target, sent to
+// target's solicited-node multicast group. With source :: it is an RFC 4862
+// DAD probe, which a holder answers with an advertisement to all nodes, and
+// it must carry no source link-layer option (RFC 4861 §4.3). With a real
+// source it is an ordinary resolution, and carries one so the answer can
+// come straight back.
+func neighborSolicitation(src mac, source, target netip.Addr) ([]byte, error) {
+	dst, err := ndp.SolicitedNodeMulticast(target)
+	if err != nil {
+		return nil, fmt.Errorf("solicited-node group of %v: %w", target, err)
+	}
+	if !source.Is6() || source.Is4In6() {
+		return nil, fmt.Errorf("neighbour solicitation source %v: not IPv6", source)
+	}
+	ns := &ndp.NeighborSolicitation{TargetAddress: target}
+	if !source.IsUnspecified() {
+		ns.Options = []ndp.Option{&ndp.LinkLayerAddress{
+			Direction: ndp.Source, Addr: src[:],
+		}}
+	}
+	// MarshalMessage leaves the checksum zero; it is filled in below over
+	// the pseudo-header of the addresses this frame really carries.
+	msg, err := ndp.MarshalMessage(ns)
+	if err != nil {
+		return nil, fmt.Errorf("neighbour solicitation for %v: %w", target, err)
+	}
+	binary.BigEndian.PutUint16(msg[2:4], icmpv6Checksum(source, dst, msg))
+
+	ip := make([]byte, ipv6HeaderLen+len(msg))
+	ip[0] = 6 << 4
+	binary.BigEndian.PutUint16(ip[4:6], uint16(len(msg)))
+	ip[6] = protoICMPv6
+	ip[7] = hopLimitLink
+	s16, d16 := source.As16(), dst.As16()
+	copy(ip[8:24], s16[:])
+	copy(ip[24:40], d16[:])
+	copy(ip[ipv6HeaderLen:], msg)
+
+	ef := ethernet.Frame{
+		Destination: multicastMAC(dst),
+		Source:      src[:],
+		EtherType:   ethernet.EtherTypeIPv6,
+		Payload:     ip,
+	}
+	return ef.MarshalBinary()
+}
+
+// multicastMAC maps an IPv6 multicast group to its Ethernet group address
+// (RFC 2464 §7), or an IPv4 one to 01:00:5e plus its low 23 bits
+// (RFC 1112 §6.4).
+func multicastMAC(group netip.Addr) net.HardwareAddr {
+	if group.Is4() {
+		g := group.As4()
+		return net.HardwareAddr{0x01, 0x00, 0x5e, g[1] & 0x7f, g[2], g[3]}
+	}
+	g := group.As16()
+	return net.HardwareAddr{0x33, 0x33, g[12], g[13], g[14], g[15]}
+}
+
+// icmpv6Checksum is the RFC 4443 §2.3 checksum of an ICMPv6 message over
+// the RFC 8200 §8.1 pseudo-header. Over a message whose checksum field is
+// zero it gives the value to store; over one with a correct checksum, 0.
+func icmpv6Checksum(src, dst netip.Addr, msg []byte) uint16 {
+	var sum uint32
+	add := func(b []byte) {
+		for len(b) >= 2 {
+			sum += uint32(b[0])<<8 | uint32(b[1])
+			b = b[2:]
+		}
+		if len(b) == 1 {
+			sum += uint32(b[0]) << 8
+		}
+	}
+	s, d := src.As16(), dst.As16()
+	add(s[:])
+	add(d[:])
+	var lenNext [8]byte
+	binary.BigEndian.PutUint32(lenNext[0:4], uint32(len(msg)))
+	lenNext[7] = protoICMPv6
+	add(lenNext[:])
+	add(msg)
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// Offsets into an untagged Ethernet frame, for the socket filter.
+const (
+	offEtherType  = 12
+	offIPv4Proto  = 14 + 9
+	offIPv6Next   = 14 + 6
+	offICMPv6Type = 14 + ipv6HeaderLen
+	snapLen       = 9216 // a jumbo frame: the parser checks lengths, so never truncate
+)
+
+// socketFilter is the classic BPF program attached before bind, so that
+// the kernel copies to us only ARP, NS/NA and VRRP, and not the storage
+// traffic a Gluster interface carries. parseFrame still checks everything:
+// the filter only saves work. VLAN-tagged frames seen on the parent
+// device are not filtered out; a foreign VLAN's claim on the VIP then
+// reads as a conflict, which errs on the side of not running.
+var socketFilter = []bpf.Instruction{
+	/* 0 */ bpf.LoadAbsolute{Off: offEtherType, Size: 2},
+	/* 1 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeARP), SkipTrue: 11},
+	/* 2 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeIPv4), SkipTrue: 1},
+	/* 3 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeIPv6), SkipTrue: 2, SkipFalse: 8},
+	// IPv4: VRRP only.
+	/* 4 */ bpf.LoadAbsolute{Off: offIPv4Proto, Size: 1},
+	/* 5 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoVRRP, SkipTrue: 7, SkipFalse: 6},
+	// IPv6: VRRP, or ICMPv6 NS/NA.
+	/* 6 */ bpf.LoadAbsolute{Off: offIPv6Next, Size: 1},
+	/* 7 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoVRRP, SkipTrue: 5},
+	/* 8 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoICMPv6, SkipFalse: 3},
+	/* 9 */ bpf.LoadAbsolute{Off: offICMPv6Type, Size: 1},
+	/* 10 */ bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: icmpNeighborSolicitation, SkipFalse: 1},
+	/* 11 */ bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: icmpNeighborAdvertisement, SkipFalse: 1},
+	/* 12 */ bpf.RetConstant{Val: 0},
+	/* 13 */ bpf.RetConstant{Val: snapLen},
+}

@@ -1,0 +1,18 @@
+//go:build !linux
+
+package probe
+
+import (
+	"net"
+	"net/netip"
+)
+
+// osEnv fails the socket step: only Linux has AF_PACKET. The interface
+// lookup still runs, so a bad name is reported as such everywhere.
+var osEnv = env{
+	iface:      net.InterfaceByName,
+	localAddrs: func() ([]netip.Addr, error) { return nil, nil },
+	listen: func(*net.Interface, []net.HardwareAddr) (conn, error) {
+		return nil, ErrNotImplemented
+	},
+}
