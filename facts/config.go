@@ -1,0 +1,300 @@
+package facts
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Mode names how a node decides that it holds the lock.
+type Mode string
+
+// The modes. ModeUnset means "infer": vip, or master when the VIP is this
+// node's primary address on its default-route interface.
+const (
+	ModeUnset        Mode = ""
+	ModeVIP          Mode = "vip"
+	ModeMaster       Mode = "master"
+	ModeAll          Mode = "all"
+	ModeUnconfigured Mode = "unconfigured"
+)
+
+// Defaults. DefaultSettle covers VRRP's master-down interval with the
+// default advert_int of 1 s: 3 × 1 s + skew (at most 1 s) = 4 s, plus one
+// advertisement of margin. A VIP younger than that may still be taken back
+// by a master that had not yet been heard. See the README.
+const (
+	DefaultSettle     = 5 * time.Second
+	DefaultProbe      = 200 * time.Millisecond
+	DefaultConfigPath = "/etc/gluster-vip/gluster-vip.conf"
+
+	// Bounds that keep a fact run well inside Facter's patience.
+	maxSettle = time.Hour
+	maxProbe  = 2 * time.Second
+	maxPeers  = 64
+	// A config file is a handful of lines; anything larger is not ours.
+	maxConfigSize = 64 << 10
+)
+
+// Keys lists every config key. Each one has a command-line flag of the
+// same name.
+var Keys = []string{"vip", "mode", "interface", "settle", "peers", "probe", "keepalived_pidfile"}
+
+// Setting is one raw key = value, with where it came from.
+type Setting struct {
+	Value  string
+	Source string // "flag --vip" or "/etc/gluster-vip/gluster-vip.conf:3"
+}
+
+// Settings maps a key to its raw value, for one source.
+type Settings map[string]Setting
+
+// Config is the validated, merged configuration.
+type Config struct {
+	// Configured is false when no source gave a vip: such a node never holds.
+	Configured bool
+	VIP        netip.Addr // invalid (zero) in mode all
+	Mode       Mode       // ModeUnset: infer from the observation
+	Interface  string     // "" means any interface
+	Settle     time.Duration
+	Peers      []netip.Addr
+	Probe      time.Duration
+	// KeepalivedPidfile, when set, makes a VIP count only while the
+	// keepalived that owns it is alive.
+	KeepalivedPidfile string
+
+	// ConfigFile is the file that was read, "" when none was.
+	ConfigFile string
+	// Sources tells, for each key, where its value came from.
+	Sources map[string]string
+	// Err is the first configuration error. A Config with Err set never holds.
+	Err error
+}
+
+// ConfigError names the input that was wrong.
+type ConfigError struct {
+	Source string // file:line or "flag --x"
+	Key    string
+	Err    error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %v", e.Source, e.Err)
+	}
+	return fmt.Sprintf("%s: %s: %v", e.Source, e.Key, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func isKey(k string) bool {
+	for _, known := range Keys {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseConfig parses the text of a config file: "key = value" lines, with
+// "#" comments and blank lines. name is used in error messages only.
+func ParseConfig(name string, data []byte) (Settings, error) {
+	if len(data) > maxConfigSize {
+		return nil, &ConfigError{Source: name, Err: fmt.Errorf("larger than %d bytes", maxConfigSize)}
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, &ConfigError{Source: name, Err: errors.New("contains a NUL byte")}
+	}
+	s := Settings{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), maxConfigSize)
+	for line := 1; sc.Scan(); line++ {
+		where := fmt.Sprintf("%s:%d", name, line)
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(text, "=")
+		if !ok {
+			return nil, &ConfigError{Source: where, Err: fmt.Errorf("want \"key = value\", got %q", text)}
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		// A trailing comment is allowed; values never contain '#'.
+		if i := strings.IndexByte(v, '#'); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		if !isKey(k) {
+			return nil, &ConfigError{Source: where, Key: k, Err: fmt.Errorf("unknown key (known: %s)", strings.Join(Keys, ", "))}
+		}
+		if prev, dup := s[k]; dup {
+			return nil, &ConfigError{Source: where, Key: k, Err: fmt.Errorf("duplicate key (first set at %s)", prev.Source)}
+		}
+		s[k] = Setting{Value: v, Source: where}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &ConfigError{Source: name, Err: err}
+	}
+	return s, nil
+}
+
+// Merge builds the Config from the settings of each source, highest
+// precedence first (flags, then the config file). file is the config
+// file's path, "" if none was read. loadErr is an error met while finding or
+// reading the file; it makes the whole config fail closed.
+func Merge(flags, file Settings, path string, loadErr error) Config {
+	c := Config{Settle: DefaultSettle, Probe: DefaultProbe, Sources: map[string]string{}}
+	if file != nil {
+		c.ConfigFile = path
+	}
+	if loadErr != nil {
+		c.Err = loadErr
+		return c
+	}
+	get := func(k string) (Setting, bool) {
+		if s, ok := flags[k]; ok {
+			return s, true
+		}
+		s, ok := file[k]
+		return s, ok
+	}
+	for _, k := range Keys {
+		s, ok := get(k)
+		if !ok {
+			c.Sources[k] = "default"
+			continue
+		}
+		c.Sources[k] = s.Source
+		if err := c.set(k, s.Value); err != nil {
+			c.Err = &ConfigError{Source: s.Source, Key: k, Err: err}
+			return c
+		}
+	}
+	// Only a vip (possibly empty) configures a node. Other settings alone,
+	// even mode = all, leave it unconfigured, so that it never holds by
+	// accident before Puppet has written its config.
+	_, vipGiven := get("vip")
+	c.Configured = vipGiven
+	if !c.Configured {
+		return c
+	}
+	switch {
+	case !c.VIP.IsValid() && c.Mode != ModeUnset && c.Mode != ModeAll:
+		c.Err = &ConfigError{Source: c.Sources["mode"], Key: "mode", Err: fmt.Errorf("mode %s needs a vip, but vip is empty (%s)", c.Mode, c.Sources["vip"])}
+	case !c.VIP.IsValid():
+		c.Mode = ModeAll
+	case c.Mode == ModeAll:
+		c.Err = &ConfigError{Source: c.Sources["mode"], Key: "mode", Err: fmt.Errorf("mode all needs an empty vip, but vip is %s (%s)", c.VIP, c.Sources["vip"])}
+	}
+	return c
+}
+
+func (c *Config) set(k, v string) error {
+	var err error
+	switch k {
+	case "vip":
+		c.VIP, err = ParseVIP(v)
+	case "mode":
+		c.Mode, err = ParseMode(v)
+	case "interface":
+		c.Interface, err = ParseInterface(v)
+	case "settle":
+		c.Settle, err = ParseDuration(v, maxSettle)
+	case "probe":
+		c.Probe, err = ParseDuration(v, maxProbe)
+	case "peers":
+		c.Peers, err = ParsePeers(v)
+	case "keepalived_pidfile":
+		if v != "" && !filepath.IsAbs(v) {
+			err = fmt.Errorf("%q is not an absolute path", v)
+		}
+		c.KeepalivedPidfile = v
+	}
+	return err
+}
+
+// ParseVIP parses a virtual IP: a bare IPv4 or IPv6 address, or "" for mode
+// all. Prefixes, zones and addresses that can't be a VIP are refused.
+func ParseVIP(s string) (netip.Addr, error) {
+	if s == "" {
+		return netip.Addr{}, nil
+	}
+	if strings.Contains(s, "/") {
+		return netip.Addr{}, fmt.Errorf("%q: want a bare address, not a prefix", s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%q is not an IP address", s)
+	}
+	if a.Zone() != "" {
+		return netip.Addr{}, fmt.Errorf("%q: a zone is not allowed", s)
+	}
+	a = a.Unmap()
+	if a.IsUnspecified() || a.IsMulticast() || a.IsLoopback() || a.IsLinkLocalUnicast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return netip.Addr{}, fmt.Errorf("%q can't be a virtual IP (unspecified, loopback, link-local, multicast or broadcast)", s)
+	}
+	return a, nil
+}
+
+// ParseMode parses vip, master or all.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeVIP, ModeMaster, ModeAll:
+		return m, nil
+	}
+	return ModeUnset, fmt.Errorf("%q is not a mode (want vip, master or all)", s)
+}
+
+// ParseInterface checks an interface name or label (eth0, br-lan, eth0:1).
+func ParseInterface(s string) (string, error) {
+	if len(s) > 15 { // IFNAMSIZ - 1, labels included
+		return "", fmt.Errorf("%q is longer than 15 bytes", s)
+	}
+	for _, r := range s {
+		if r <= ' ' || r == '/' || r > '~' {
+			return "", fmt.Errorf("%q is not a valid interface name", s)
+		}
+	}
+	return s, nil
+}
+
+// ParseDuration parses a Go duration between 0 and max. "0" means 0s.
+func ParseDuration(s string, max time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (want Go syntax such as 5s or 300ms)", s)
+	}
+	if d < 0 || d > max {
+		return 0, fmt.Errorf("%q is out of range (0s to %s)", s, max)
+	}
+	return d, nil
+}
+
+// ParsePeers parses a comma-separated list of node addresses.
+func ParsePeers(s string) ([]netip.Addr, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > maxPeers {
+		return nil, fmt.Errorf("%d peers, more than %d", len(parts), maxPeers)
+	}
+	peers := make([]netip.Addr, 0, len(parts))
+	seen := map[netip.Addr]bool{}
+	for _, p := range parts {
+		a, err := ParseVIP(strings.TrimSpace(p))
+		if err != nil || !a.IsValid() {
+			return nil, fmt.Errorf("peer %q is not a usable IP address", strings.TrimSpace(p))
+		}
+		if seen[a] {
+			return nil, fmt.Errorf("peer %s is listed twice", a)
+		}
+		seen[a] = true
+		peers = append(peers, a)
+	}
+	return peers, nil
+}

@@ -1,0 +1,315 @@
+package facts
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Facts is the decision, in the shape the fact renders.
+type Facts struct {
+	Holder    bool
+	Mode      Mode
+	VIP       netip.Addr // zero in mode all and when unconfigured
+	Interface string     // where the VIP was found, "" if nowhere
+	Address   netip.Prefix
+	Reason    string // one line, for people
+	Conflict  bool
+	HeldFor   time.Duration
+	HeldKnown bool
+	Settle    time.Duration
+	Quorum    *Quorum
+	// Checks lists every check that ran, in order, for explain and the fact.
+	Checks []Check
+	Config string // the config file read, "" if none
+	Err    error  // an error, as opposed to a plain "no"
+
+	// Probe, when set, asks the caller to run the probes and decide again:
+	// every other check passed.
+	Probe *ProbeRequest
+}
+
+// Quorum is how many cluster nodes answered, against a strict majority.
+type Quorum struct {
+	Reached, Needed, Peers int
+}
+
+// Check is one step of the decision.
+type Check struct {
+	Name   string
+	OK     bool
+	Detail string
+}
+
+// ProbeRequest is what the probes need to know.
+type ProbeRequest struct {
+	Interface string
+	VIP       netip.Addr
+	Source    netip.Addr // this node's own address on Interface, never the VIP
+	Peers     []netip.Addr
+	Budget    time.Duration
+	Conflict  bool
+}
+
+// Decide is the whole decision: a pure function of the configuration and
+// the observation. It does no I/O and reads no clock.
+func Decide(cfg Config, obs Observation) Facts {
+	f := Facts{Mode: cfg.Mode, VIP: cfg.VIP, Settle: cfg.Settle, Config: cfg.ConfigFile}
+	no := func(check, detail string) Facts {
+		f.Checks = append(f.Checks, Check{Name: check, Detail: detail})
+		f.Holder, f.Reason, f.Probe = false, detail, nil
+		return f
+	}
+	fail := func(check string, err error) Facts {
+		f.Err = err
+		return no(check, err.Error())
+	}
+	pass := func(check, detail string) {
+		f.Checks = append(f.Checks, Check{Name: check, OK: true, Detail: detail})
+	}
+
+	if cfg.Err != nil {
+		if f.Mode == ModeUnset || !cfg.Configured {
+			f.Mode = ModeUnconfigured
+		}
+		return fail("config", cfg.Err)
+	}
+	if !cfg.Configured {
+		f.Mode = ModeUnconfigured
+		return no("config", "no vip is configured (no --vip and no config file): this node runs no guarded operation")
+	}
+	pass("config", configDetail(cfg))
+	if cfg.Mode == ModeAll {
+		f.Holder = true
+		f.Reason = "mode all: every node runs guarded operations"
+		pass("mode", f.Reason)
+		return f
+	}
+	if obs.Err != nil {
+		return fail("addresses", obs.Err)
+	}
+
+	addr, why := findVIP(cfg, obs.Addresses)
+	if addr == nil {
+		// Master mode is inferred only from an address that is here.
+		if f.Mode == ModeUnset {
+			f.Mode = ModeVIP
+		}
+		return no("address", why)
+	}
+	f.Interface, f.Address = addr.Interface, addr.Prefix
+	f.HeldFor, f.HeldKnown = addr.Age, addr.AgeKnown
+	pass("address", why)
+
+	if f.Mode == ModeUnset {
+		f.Mode = ModeVIP
+		if obs.GatewayInterface == addr.Interface && isPrimary(*addr, obs.Addresses) {
+			f.Mode = ModeMaster
+		}
+		pass("mode", fmt.Sprintf("inferred %s: %s", f.Mode, inferDetail(f.Mode, obs)))
+	}
+
+	switch {
+	case cfg.Settle == 0:
+		pass("settle", "settle is 0s: off")
+	case !addr.AgeKnown:
+		return no("settle", fmt.Sprintf("%s: the kernel gave no creation time, so it can't be shown to have settled for %s", addr.Prefix.Addr(), cfg.Settle))
+	case addr.Age < cfg.Settle:
+		return no("settle", fmt.Sprintf("%s held for %s, less than settle %s", addr.Prefix.Addr(), round(addr.Age), cfg.Settle))
+	default:
+		pass("settle", fmt.Sprintf("held for %s >= settle %s", round(addr.Age), cfg.Settle))
+	}
+
+	if f.Mode == ModeMaster {
+		// A static address has no rival holder to fence off.
+		f.Holder = true
+		f.Reason = fmt.Sprintf("mode master: %s is this node's own address on %s", addr.Prefix.Addr(), addr.Interface)
+		return f
+	}
+
+	if cfg.KeepalivedPidfile != "" {
+		k := obs.Keepalived
+		switch {
+		case k == nil:
+			return fail("keepalived", fmt.Errorf("keepalived %s: not observed", cfg.KeepalivedPidfile))
+		case !k.Alive:
+			return no("keepalived", fmt.Sprintf("keepalived is not running (%s: %v), so the VIP may be stale", k.Pidfile, k.Err))
+		default:
+			pass("keepalived", fmt.Sprintf("keepalived pid %d is running (%s)", k.PID, k.Pidfile))
+		}
+	}
+
+	if cfg.Probe == 0 {
+		pass("probe", "probe is 0s: conflict probe and quorum are off")
+	} else {
+		p := obs.Probe
+		if p == nil {
+			f.Probe = &ProbeRequest{Interface: addr.Interface, VIP: cfg.VIP, Source: sourceFor(*addr, obs.Addresses),
+				Peers: cfg.Peers, Budget: cfg.Probe, Conflict: true}
+			f.Reason = "probe pending"
+			return f
+		}
+		if p.Err != nil {
+			return fail("probe", p.Err)
+		}
+		if p.ConflictMAC != nil {
+			f.Conflict = true
+			return no("conflict", fmt.Sprintf("conflict: %s also answers for %s on %s, so two nodes hold it; nobody should run", p.ConflictMAC, cfg.VIP, addr.Interface))
+		}
+		pass("conflict", fmt.Sprintf("nobody else answered for %s in %s (%d probes)", cfg.VIP, round(p.Elapsed), p.Sent))
+		if len(cfg.Peers) > 0 {
+			q := &Quorum{Reached: countReached(cfg.Peers, p.Reached), Needed: len(cfg.Peers)/2 + 1, Peers: len(cfg.Peers)}
+			f.Quorum = q
+			if q.Reached < q.Needed {
+				return no("quorum", fmt.Sprintf("quorum not reached: %d of %d peers answered, %d needed (%s)", q.Reached, q.Peers, q.Needed, missing(cfg.Peers, p.Reached)))
+			}
+			pass("quorum", fmt.Sprintf("%d of %d peers answered, %d needed", q.Reached, q.Peers, q.Needed))
+		}
+	}
+
+	f.Holder = true
+	f.Reason = fmt.Sprintf("%s is on %s and has settled", addr.Prefix.Addr(), addr.Interface)
+	if f.HeldKnown {
+		f.Reason = fmt.Sprintf("%s is on %s, held for %s", addr.Prefix.Addr(), addr.Interface, round(addr.Age))
+	}
+	if f.Quorum != nil {
+		f.Reason += fmt.Sprintf(", quorum %d/%d", f.Quorum.Reached, f.Quorum.Peers)
+	}
+	return f
+}
+
+// findVIP returns the address that carries the VIP and may count, or nil
+// and why not. Of several, the first usable one wins.
+func findVIP(cfg Config, addrs []Address) (*Address, string) {
+	var found []string
+	var firstWhy string
+	for i := range addrs {
+		a := &addrs[i]
+		if a.Prefix.Addr() != cfg.VIP {
+			continue
+		}
+		where := a.Interface
+		if a.Label != "" && a.Label != a.Interface {
+			where += " (label " + a.Label + ")"
+		}
+		found = append(found, where)
+		if cfg.Interface != "" && cfg.Interface != a.Interface && cfg.Interface != a.Label {
+			continue
+		}
+		var why string
+		switch {
+		case !a.Up:
+			why = fmt.Sprintf("%s is on %s, but that interface is down", cfg.VIP, where)
+		case a.Tentative:
+			why = fmt.Sprintf("%s on %s is tentative (duplicate address detection is not done)", cfg.VIP, where)
+		case a.DADFailed:
+			why = fmt.Sprintf("%s on %s failed duplicate address detection", cfg.VIP, where)
+		default:
+			return a, fmt.Sprintf("%s is on %s (up%s)", a.Prefix, where, flagNote(*a))
+		}
+		if firstWhy == "" {
+			firstWhy = why
+		}
+	}
+	switch {
+	case firstWhy != "":
+		return nil, firstWhy
+	case len(found) > 0:
+		return nil, fmt.Sprintf("%s is on %s, not on the configured interface %s", cfg.VIP, strings.Join(found, ", "), cfg.Interface)
+	case cfg.Interface != "":
+		return nil, fmt.Sprintf("%s is not on interface %s", cfg.VIP, cfg.Interface)
+	}
+	return nil, fmt.Sprintf("%s is not on any interface of this node", cfg.VIP)
+}
+
+func flagNote(a Address) string {
+	var fl []string
+	if a.Deprecated {
+		fl = append(fl, "deprecated")
+	}
+	if a.NoDAD {
+		fl = append(fl, "nodad")
+	}
+	if a.Secondary {
+		fl = append(fl, "secondary")
+	}
+	if len(fl) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(fl, ", ")
+}
+
+// isPrimary reports whether a is its interface's first non-secondary
+// address of its family: the node's own fixed address, not an alias or VIP.
+func isPrimary(a Address, addrs []Address) bool {
+	for _, b := range addrs {
+		if b.Index == a.Index && b.Prefix.Addr().Is4() == a.Prefix.Addr().Is4() && !b.Secondary && !b.Prefix.Addr().IsLinkLocalUnicast() {
+			return b.Prefix == a.Prefix
+		}
+	}
+	return false
+}
+
+// sourceFor picks this node's own address on the VIP's interface, to ask
+// peers from: never the VIP itself, or peers would learn the VIP's MAC
+// from our quorum requests.
+func sourceFor(vip Address, addrs []Address) netip.Addr {
+	for _, b := range addrs {
+		ba := b.Prefix.Addr()
+		if b.Index == vip.Index && ba != vip.Prefix.Addr() && ba.Is4() == vip.Prefix.Addr().Is4() &&
+			!b.Tentative && !b.DADFailed && !ba.IsLinkLocalUnicast() {
+			return ba
+		}
+	}
+	return netip.Addr{}
+}
+
+func countReached(peers, reached []netip.Addr) int {
+	n := 0
+	for _, p := range peers {
+		for _, r := range reached {
+			if p == r {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func missing(peers, reached []netip.Addr) string {
+	var m []string
+	for _, p := range peers {
+		if countReached([]netip.Addr{p}, reached) == 0 {
+			m = append(m, p.String())
+		}
+	}
+	return "silent: " + strings.Join(m, ", ")
+}
+
+func inferDetail(m Mode, obs Observation) string {
+	if m == ModeMaster {
+		return fmt.Sprintf("the VIP is the primary address of the default-route interface %s", obs.GatewayInterface)
+	}
+	if obs.GatewayInterface == "" {
+		return "no default-route interface is known"
+	}
+	return fmt.Sprintf("the VIP is not the primary address of the default-route interface %s", obs.GatewayInterface)
+}
+
+func configDetail(cfg Config) string {
+	src := cfg.Sources["vip"]
+	if cfg.Mode == ModeAll {
+		return "vip is empty (" + src + ")"
+	}
+	return fmt.Sprintf("vip %s (%s)", cfg.VIP, src)
+}
+
+// round keeps durations readable: 12.34s, 850ms.
+func round(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
