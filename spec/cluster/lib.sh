@@ -89,7 +89,7 @@ gc_init() {
   GC_TMP=$(mktemp -d /tmp/gc-cluster.XXXXXX)
   mkdir -p "$GC_TMP/nodes" "$GC_TMP/modules"
   : >"$GC_TMP/ledger"
-  chmod 0666 "$GC_TMP/ledger"
+  : >"$GC_TMP/ledger.start"
   trap 'gc_cleanup; exit 130' INT
   trap 'gc_cleanup; exit 143' TERM
   trap 'gc_cleanup' EXIT
@@ -209,7 +209,7 @@ gc_build() {
   [ -x "$GC_REPO/facts.d/gluster_vip" ] || gc_die "no executable facts.d/gluster_vip dispatcher in the module"
   # Modulepath: the module under its name, the example consumers, stdlib.
   ln -sfn "$GC_REPO" "$GC_TMP/modules/gluster_vip"
-  GC_MODULEPATH="$GC_TMP/modules:$GC_REPO/modules:$GC_LIB_DIR/modules:/usr/share/puppet/modules"
+  GC_MODULEPATH="$GC_TMP/modules:$GC_REPO/modules:/usr/share/puppet/modules"
 }
 
 # --- keepalived ---------------------------------------------------------
@@ -290,6 +290,18 @@ gc_ka_stop() {
   unset 'GC_KA_PID[$node]' 'GC_KA_CHILD[$node]'
 }
 
+# gc_vrrp_state_file NODE: where vrrp-notify.sh records NODE's VRRP state.
+gc_vrrp_state_file() { echo "$(gc_node_dir "$(gc_node_index "$1")")/keepalived/vrrp.state"; }
+
+# gc_vrrp_state NODE: MASTER/BACKUP/FAULT/STOP as keepalived last notified,
+# or "stopped" when our keepalived for NODE is not running.
+gc_vrrp_state() {
+  local f
+  f=$(gc_vrrp_state_file "$1")
+  if ! gc_ka_running "$1"; then echo stopped; return; fi
+  if [ -s "$f" ]; then cat "$f"; else echo "-"; fi
+}
+
 gc_ka_running() { gc_pid_alive "${GC_KA_PID[$1]:-}"; }
 
 gc_ka_start_all() { local n; for n in $(gc_all_nodes); do gc_ka_start "$n"; done; }
@@ -361,7 +373,215 @@ gc_fact_holder() {
 # --- the ledger ---------------------------------------------------------
 
 gc_ledger() { echo "$GC_TMP/ledger"; }
-gc_ledger_reset() { : >"$(gc_ledger)"; }
+gc_ledger_reset() { : >"$(gc_ledger)"; : >"$(gc_ledger).start"; }
 # gc_ledger_sorted: the ledger's lines sorted, space separated.
 gc_ledger_sorted() { sort "$(gc_ledger)" | paste -sd' ' -; }
 gc_ledger_count() { grep -cx "$1" "$(gc_ledger)"; }
+
+# --- puppet -------------------------------------------------------------
+
+gc_gv_conf() { echo "$(gc_node_dir "$(gc_node_index "$1")")/etc/gluster-vip.conf"; }
+gc_manifest() { echo "$(gc_node_dir "$(gc_node_index "$1")")/site.pp"; }
+
+declare -A GC_APPLY_RC=()   # node -> exit code of its last puppet apply
+GC_APPLY_SEQ=0
+
+# gc_apply NODE: one `puppet apply --detailed-exitcodes` of NODE's site.pp,
+# in NODE's namespace, under NODE's own hostname (unshare --uts) and its own
+# Puppet directories. GLUSTER_VIP_CONFIG points the fact (run by Facter with no
+# arguments) and `check` at NODE's config. Bounded by a 120 s timeout.
+# Output goes to NODE's puppet.log; returns puppet's exit code.
+gc_apply() {
+  local node=$1 i d
+  i=$(gc_node_index "$node")
+  d=$(gc_node_dir "$i")
+  mkdir -p "$d"/puppet/{conf,var,code,log,run,public} "$d/etc"
+  {
+    echo "=== apply $GC_APPLY_SEQ at $(gc_elapsed)s"
+    ip netns exec "$(gc_ns "$i")" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$node" \
+      timeout --kill-after=5 120 env GLUSTER_VIP_CONFIG="$(gc_gv_conf "$node")" \
+      puppet apply --detailed-exitcodes --color=false --certname="$node" \
+      --confdir="$d/puppet/conf" --vardir="$d/puppet/var" --codedir="$d/puppet/code" \
+      --logdir="$d/puppet/log" --rundir="$d/puppet/run" --publicdir="$d/puppet/public" \
+      --modulepath="$GC_MODULEPATH" "$(gc_manifest "$node")"
+  } >>"$d/puppet.log" 2>&1 </dev/null
+}
+
+# gc_apply_all [NODE...]: apply on the nodes (default: all) concurrently and
+# wait for every run. Fills GC_APPLY_RC; true when every run exited 0 or 2
+# (2 = changes applied), false (and a log excerpt) otherwise.
+gc_apply_all() {
+  local nodes=("$@") n pid ok=0
+  declare -A pids=()
+  [ "${#nodes[@]}" -gt 0 ] || mapfile -t nodes < <(gc_all_nodes)
+  GC_APPLY_SEQ=$((GC_APPLY_SEQ + 1))
+  for n in "${nodes[@]}"; do
+    gc_apply "$n" &
+    pids[$n]=$!
+    GC_BG_PIDS+=("$!")
+  done
+  for n in "${nodes[@]}"; do
+    pid=${pids[$n]}
+    wait "$pid"
+    GC_APPLY_RC[$n]=$?
+    case "${GC_APPLY_RC[$n]}" in
+      0 | 2) ;;
+      *)
+        ok=1
+        gc_log "$n: puppet apply exited ${GC_APPLY_RC[$n]}; last lines of its log:"
+        grep -v 'Facter: .*/proc/1/environ' "$(gc_node_dir "$(gc_node_index "$n")")/puppet.log" | tail -n 15 >&2
+        ;;
+    esac
+  done
+  GC_BG_PIDS=()
+  gc_debug "apply $GC_APPLY_SEQ: $(for n in "${nodes[@]}"; do printf '%s=%s ' "$n" "${GC_APPLY_RC[$n]}"; done)"
+  return "$ok"
+}
+
+# --- the node manifests -------------------------------------------------
+
+# gc_pp_str S: S as a single-quoted Puppet string.
+gc_pp_str() { local s=${1//\\/\\\\}; s=${s//\'/\\\'}; printf "'%s'" "$s"; }
+
+gc_nodes_pp() { local n s=""; for n in $(gc_all_nodes); do s="$s${s:+, }'$n'"; done; echo "[$s]"; }
+gc_peers_pp() { local a s=""; for a in $(gc_peers | tr , ' '); do s="$s${s:+, }'$a'"; done; echo "[$s]"; }
+
+# gc_gluster_wrapper NODE: NODE's `gluster` command for the example consumer: a
+# wrapper around fake-gluster.sh that passes the shared ledger and NODE's name.
+gc_gluster_wrapper() {
+  local node=$1 w
+  w="$(gc_node_dir "$(gc_node_index "$node")")/bin/gluster"
+  if [ ! -x "$w" ]; then
+    mkdir -p "$(dirname "$w")"
+    printf '#!/bin/sh\nexec %q %q %q "$@"\n' "$GC_LIB_DIR/fake-gluster.sh" "$(gc_ledger)" "$node" >"$w"
+    chmod 755 "$w"
+  fi
+  echo "$w"
+}
+
+# gc_consumer_pp NODE: the example consumer (modules/gluster_volume_example),
+# its gluster command pointed at NODE's wrapper, so that creating the volume
+# appends NODE to the ledger (and starting it, to the ledger's .start twin).
+gc_consumer_pp() {
+  local node=$1 n bricks=""
+  for n in $(gc_all_nodes); do bricks="$bricks${bricks:+, }'$n:/bricks/gv0'"; done
+  cat <<PP
+class { 'gluster_volume_example':
+  volume  => 'gv0',
+  replica => $GC_NODES,
+  bricks  => [$bricks],
+  gluster => $(gc_pp_str "$(gc_gluster_wrapper "$node")"),
+}
+PP
+}
+
+# gc_keepalived_pp NODE: class gluster_vip::keepalived for NODE: VRRPv3,
+# advert_int $GC_ADVERT, priorities from the node list, config under NODE's dir;
+# the harness (not Puppet) runs keepalived.
+gc_keepalived_pp() {
+  local node=$1
+  cat <<PP
+class { 'gluster_vip::keepalived':
+  config_file       => $(gc_pp_str "$(gc_ka_conf "$node")"),
+  manage_package    => false,
+  manage_service    => false,
+  nodes             => $(gc_nodes_pp),
+  node_name         => $(gc_pp_str "$node"),
+  virtual_router_id => $GC_VRID,
+  advert_int        => $GC_ADVERT,
+  vrrp_version      => 3,
+  interface         => 'eth0',
+  vip               => $(gc_pp_str "$(gc_vip)"),
+  nopreempt         => ${GC_NOPREEMPT:-false},
+  notify_script     => $(gc_pp_str "$GC_LIB_DIR/vrrp-notify.sh $(gc_vrrp_state_file "$node")"),
+}
+PP
+}
+
+# gc_site NODE VIP MODE PARTS: write NODE's site.pp. VIP '' means mode all;
+# MODE '' leaves the mode to the binary. PARTS is a list of: config (class
+# gluster_vip), keepalived, consumer.
+gc_site() {
+  local node=$1 vip=$2 mode=$3 parts=$4 f
+  f=$(gc_manifest "$node")
+  mkdir -p "$(dirname "$f")"
+  {
+    echo "# $node: written by spec/cluster (parts: $parts)"
+    if [[ " $parts " == *" config "* ]]; then
+      echo "class { 'gluster_vip':"
+      echo "  vip         => $(gc_pp_str "$vip"),"
+      [ -n "$mode" ] && echo "  mode        => $(gc_pp_str "$mode"),"
+      echo "  settle      => $(gc_pp_str "$GC_SETTLE"),"
+      [ -n "$vip" ] && echo "  interface   => 'eth0',"
+      [ -n "$GC_PROBE" ] && echo "  probe       => $(gc_pp_str "$GC_PROBE"),"
+      [ "${GC_WITH_PEERS:-0}" = 1 ] && echo "  peers       => $(gc_peers_pp),"
+      echo "  config_file => $(gc_pp_str "$(gc_gv_conf "$node")"),"
+      echo "}"
+    fi
+    [[ " $parts " == *" keepalived "* ]] && gc_keepalived_pp "$node"
+    [[ " $parts " == *" consumer "* ]] && gc_consumer_pp "$node"
+  } >"$f"
+}
+
+# gc_site_all VIP MODE PARTS: gc_site for every node.
+gc_site_all() { local n; for n in $(gc_all_nodes); do gc_site "$n" "$@"; done; }
+
+# --- assertions and results ---------------------------------------------
+
+GC_RESULTS=()     # "PASS|FAIL name seconds detail"
+GC_FAILED=0
+GC_CHECK_FAILED=0
+
+# gc_check COND_DESC -- CMD...: run CMD; on failure, log and mark the scenario failed.
+gc_check() {
+  local desc=$1
+  shift
+  if "$@"; then gc_debug "ok: $desc"; return 0; fi
+  gc_log "check failed: $desc"
+  GC_CHECK_FAILED=1
+  return 1
+}
+
+# gc_expect_ledger WANT: the ledger (volume creations), sorted, is exactly WANT
+# (node names, space separated), and so is the .start ledger (volume starts).
+gc_expect_ledger() {
+  local want have have_start
+  want=$(tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort | paste -sd' ' -)
+  have=$(gc_ledger_sorted)
+  have_start=$(sort "$(gc_ledger).start" | paste -sd' ' -)
+  if [ "$have" = "$want" ] && [ "$have_start" = "$want" ]; then
+    gc_log "ledger: [$have] as expected"
+    return 0
+  fi
+  gc_log "ledger: created by [$have], started by [$have_start]; expected [$want] for both"
+  GC_CHECK_FAILED=1
+  return 1
+}
+
+# gc_expect_unchanged: every node's last puppet apply exited 0 (no changes).
+gc_expect_unchanged() {
+  local n bad=""
+  for n in $(gc_all_nodes); do [ "${GC_APPLY_RC[$n]:-x}" = 0 ] || bad="$bad $n=${GC_APPLY_RC[$n]:-none}"; done
+  [ -z "$bad" ] && return 0
+  gc_log "expected no changes (--detailed-exitcodes 0), got:$bad"
+  for n in $(gc_all_nodes); do
+    [ "${GC_APPLY_RC[$n]:-x}" = 0 ] && continue
+    grep -v 'Facter: .*/proc/1/environ' "$(gc_node_dir "$(gc_node_index "$n")")/puppet.log" |
+      awk '/^=== apply/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' | grep -i 'notice\|change' | head -n 10 >&2
+  done
+  GC_CHECK_FAILED=1
+  return 1
+}
+
+# gc_scenario LABEL FUNCTION: run FUNCTION, print a PASS or FAIL line with its time.
+gc_scenario() {
+  local label=$1 fn=$2 t0 secs verdict
+  t0=$(gc_now_ms)
+  GC_CHECK_FAILED=0
+  gc_log "--- $label"
+  "$fn" || GC_CHECK_FAILED=1
+  secs=$(awk -v ms=$(($(gc_now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
+  if [ "$GC_CHECK_FAILED" = 0 ]; then verdict=PASS; else verdict=FAIL; GC_FAILED=1; fi
+  GC_RESULTS+=("$verdict IPv$GC_FAMILY $label (${secs}s)")
+  printf '%s: IPv%s %s (%ss)\n' "$verdict" "$GC_FAMILY" "$label" "$secs"
+}

@@ -1,0 +1,35 @@
+#!/bin/sh
+# A stand-in for the gluster CLI, for the example consumer (gluster_volume_example) in the
+# cluster suite. Each node calls it through a wrapper that passes the shared ledgers and the
+# node's name:
+#   fake-gluster.sh LEDGER NODE [--mode=script] volume create|start|info VOLUME [ARGS...]
+# create appends NODE to LEDGER, start appends NODE to LEDGER.start; info exits 0 (and prints
+# the status) only when NODE has created the volume: the volume's state is per node, so that
+# in mode all every node creates it once, and `unless` makes a second apply a no-op.
+set -u
+ledger=$1 node=$2
+shift 2
+[ "${1:-}" = --mode=script ] && shift
+[ "${1:-}" = volume ] || { echo "fake gluster: unsupported: $*" >&2; exit 2; }
+cmd=${2:-} volume=${3:-}
+created() { grep -qx "$node" "$ledger" 2>/dev/null; }
+started() { grep -qx "$node" "$ledger.start" 2>/dev/null; }
+case $cmd in
+  create)
+    if created; then echo "volume create: $volume: failed: Volume $volume already exists" >&2; exit 1; fi
+    echo "$node" >>"$ledger"
+    echo "volume create: $volume: success: please start the volume to access data"
+    ;;
+  start)
+    created || { echo "volume start: $volume: failed: Volume $volume does not exist" >&2; exit 1; }
+    if started; then echo "volume start: $volume: failed: Volume $volume already started" >&2; exit 1; fi
+    echo "$node" >>"$ledger.start"
+    echo "volume start: $volume: success"
+    ;;
+  info)
+    created || { echo "Volume $volume does not exist" >&2; exit 1; }
+    echo "Volume Name: $volume"
+    if started; then echo "Status: Started"; else echo "Status: Created"; fi
+    ;;
+  *) echo "fake gluster: unsupported: volume $cmd" >&2; exit 2 ;;
+esac
