@@ -148,7 +148,7 @@ func ParseConfig(name string, data []byte) (Settings, error) {
 // reading the file; it makes the whole config fail closed.
 func Merge(flags, file Settings, path string, loadErr error) Config {
 	c := Config{Settle: DefaultSettle, Probe: DefaultProbe, Sources: map[string]string{}}
-	if file != nil {
+	if file != nil || loadErr != nil {
 		c.ConfigFile = path
 	}
 	if loadErr != nil {

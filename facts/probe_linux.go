@@ -4,10 +4,16 @@ package facts
 
 import (
 	"context"
-	"errors"
+
+	"github.com/gluster-vip/gluster-vip/facts/probe"
 )
 
 // runProbe adapts facts/probe to the decision's types.
 func runProbe(ctx context.Context, req ProbeRequest) ProbeResult {
-	return ProbeResult{Budget: req.Budget, Err: errors.New("probe: not built yet")}
+	r, err := probe.Run(ctx, probe.Request{
+		Interface: req.Interface, VIP: req.VIP, Source: req.Source,
+		Peers: req.Peers, Budget: req.Budget, Conflict: req.Conflict,
+	})
+	return ProbeResult{Budget: req.Budget, Elapsed: r.Elapsed, Sent: r.Sent,
+		ConflictMAC: r.ConflictMAC, Reached: r.Reached, Err: err}
 }

@@ -118,8 +118,11 @@ func scalar(v any) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case string:
 		// JSON's escaping is also valid in YAML double-quoted scalars.
-		q, _ := json.Marshal(v)
-		return string(q)
+		var b strings.Builder
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		_ = e.Encode(v)
+		return strings.TrimSuffix(b.String(), "\n")
 	}
 	return "null"
 }
