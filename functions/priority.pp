@@ -25,13 +25,13 @@ function gluster_vip::priority(
   if $nodes.unique.length != $nodes.length {
     fail("gluster_vip::priority: nodes ${nodes} list a node more than once")
   }
+  # Checked for the whole list, so every node fails alike, not only the last ones.
+  if $base - ($nodes.length - 1) * $step < 1 {
+    fail("gluster_vip::priority: ${nodes.length} nodes do not fit below base ${base} with step ${step}")
+  }
   $position = $nodes.sort.index |$n| { $n == $node }
   if $position =~ Undef {
     fail("gluster_vip::priority: node '${node}' is not in nodes ${nodes.sort}")
   }
-  $priority = $base - $position * $step
-  if $priority < 1 {
-    fail("gluster_vip::priority: ${nodes.length} nodes do not fit below base ${base} with step ${step}")
-  }
-  $priority
+  $base - $position * $step
 }

@@ -1,7 +1,11 @@
 # frozen_string_literal: true
 
+RSpec.configure { |c| c.mock_with :rspec }
+
 require 'puppetlabs_spec_helper/module_spec_helper'
 require 'rspec-puppet-facts'
+require 'open3'
+require 'tmpdir'
 include RspecPuppetFacts
 
 # Facts for a Debian 12 node. rspec-puppet-facts ships no Debian 12 set, and on_supported_os
@@ -39,5 +43,29 @@ RSpec.configure do |c|
   c.strict_variables = true
   c.before(:each) do
     Puppet[:strict] = :error
+  end
+end
+
+# Checks a keepalived config with `keepalived -t -f`, in a private network namespace that has an
+# eth0 (keepalived refuses a config whose interface does not exist). Returns [ok, output].
+# Needs root, unshare, ip and keepalived: without them the example is skipped, and fails under CI=true.
+def keepalived_check(content)
+  missing = []
+  missing << 'root' unless Process.euid.zero?
+  %w[unshare ip keepalived].each do |tool|
+    missing << tool unless ENV['PATH'].split(':').push('/usr/sbin', '/sbin').any? { |d| File.executable?(File.join(d, tool)) }
+  end
+  unless missing.empty?
+    raise "keepalived -t needs #{missing.join(', ')}" if ENV['CI'] == 'true'
+
+    skip "keepalived -t needs #{missing.join(', ')}"
+  end
+  Dir.mktmpdir('gluster_vip-keepalived') do |dir|
+    conf = File.join(dir, 'keepalived.conf')
+    File.write(conf, content)
+    script = 'ip link add eth0 type veth peer name eth1 && ip link set eth0 up && ip link set eth1 up && ' \
+             'exec keepalived -t -f "$1"'
+    out, status = Open3.capture2e({ 'PATH' => "#{ENV['PATH']}:/usr/sbin:/sbin" }, 'timeout', '20', 'unshare', '--net', 'sh', '-c', script, 'sh', conf)
+    [status.success?, out]
   end
 end

@@ -1,0 +1,154 @@
+# frozen_string_literal: true
+
+require 'spec_helper'
+
+describe 'gluster_vip::keepalived' do
+  let(:conf) { '/etc/keepalived/keepalived.conf' }
+  let(:nodes) { ['n3', 'n1', 'n2'] }
+  let(:base) { { nodes: nodes, node_name: 'n1', vip: '203.0.113.10', interface: 'eth0' } }
+  let(:params) { base }
+
+  def content
+    c = catalogue.resource('File', conf)[:content]
+    c.respond_to?(:unwrap) ? c.unwrap : c
+  end
+
+  it { is_expected.to compile.with_all_deps }
+  it { is_expected.to contain_package('keepalived').that_comes_before("File[#{conf}]") }
+  it { is_expected.to contain_service('keepalived').with(ensure: 'running', enable: true).that_subscribes_to("File[#{conf}]") }
+  it { is_expected.to contain_file(conf).with(owner: 'root', group: 'root', mode: '0640', validate_cmd: '/usr/sbin/keepalived -t -f %') }
+  it { is_expected.to contain_file('/etc/keepalived').with_ensure('directory') }
+
+  it('starts every node as BACKUP') { expect(content).to match(%r{^  state BACKUP$}) }
+  it { expect(content).not_to match(%r{MASTER}) }
+  it { expect(content).to match(%r{^vrrp_instance gluster_vip \{$}) }
+  it { expect(content).to match(%r{^  interface eth0$}) }
+  it { expect(content).to match(%r{^  virtual_router_id 51$}) }
+  it { expect(content).to match(%r{^  advert_int 1$}) }
+  it { expect(content).to match(%r{^  version 3$}) }
+  it { expect(content).to match(%r{^  nopreempt$}) }
+  it { expect(content).to match(%r{^    203\.0\.113\.10/32 dev eth0$}) }
+  it { expect(content).to match(%r{^  router_id n1$}) }
+  it { expect(content).not_to match(%r{authentication|unicast|enable_script_security|notify}) }
+
+  { 'n1' => 200, 'n2' => 190, 'n3' => 180 }.each do |node, priority|
+    context "on #{node} of [n3, n1, n2]" do
+      let(:params) { base.merge(node_name: node) }
+
+      it("gets priority #{priority}, from the sorted list") { expect(content).to match(%r{^  priority #{priority}$}) }
+    end
+  end
+
+  context 'with the harness settings: VRRPv3, advert_int 0.1, unicast, no package, no service' do
+    let(:conf) { '/srv/pv/n2/keepalived.conf' }
+    let(:params) do
+      {
+        nodes: ['198.51.100.1', '198.51.100.2', '198.51.100.3'], node_name: '198.51.100.2', vip: '203.0.113.10',
+        interface: 'eth0', advert_int: 0.1, unicast_src_ip: '198.51.100.2', unicast_peers: ['198.51.100.1', '198.51.100.3'],
+        config_file: conf, manage_package: false, manage_service: false, virtual_router_id: 77
+      }
+    end
+
+    it { is_expected.to compile.with_all_deps }
+    it { is_expected.not_to contain_package('keepalived') }
+    it { is_expected.not_to contain_service('keepalived') }
+    it { is_expected.to contain_file('/srv/pv/n2').with_ensure('directory') }
+    it { expect(content).to match(%r{^  priority 190$}) }
+    it { expect(content).to match(%r{^  advert_int 0\.1$}) }
+    it { expect(content).to match(%r{^  unicast_src_ip 198\.51\.100\.2$}) }
+    it { expect(content).to match(%r{^  unicast_peer \{\n    198\.51\.100\.1\n    198\.51\.100\.3\n  \}$}) }
+    it { expect(content).to match(%r{^  virtual_router_id 77$}) }
+    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
+  end
+
+  context 'with an IPv6 VIP' do
+    let(:params) { base.merge(vip: '2001:db8::10', unicast_src_ip: '2001:db8::1', unicast_peers: ['2001:db8::2', '2001:db8::3'], advert_int: 0.1) }
+
+    it { expect(content).to match(%r{^    2001:db8::10/128 dev eth0$}) }
+    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
+  end
+
+  context 'with multicast adverts and the defaults' do
+    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
+  end
+
+  context 'with VRRPv2 and a password' do
+    let(:params) { base.merge(vrrp_version: 2, auth_pass: sensitive('s3cret')) }
+
+    it { expect(content).to match(%r{^  version 2$}) }
+    it { expect(content).to match(%r{^  authentication \{\n    auth_type PASS\n    auth_pass s3cret\n  \}$}) }
+    it('keeps the password out of reports') { expect(catalogue.resource('File', conf).sensitive_parameters).to include(:content) }
+    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
+  end
+
+  context 'with notify scripts' do
+    let(:params) { base.merge(notify_master: '/usr/local/bin/vip-changed master', notify_script: '/usr/local/bin/vip-log') }
+
+    it { expect(content).to match(%r{^  enable_script_security$}) }
+    it { expect(content).to match(%r{^  script_user root$}) }
+    it { expect(content).to match(%r{^  notify_master "/usr/local/bin/vip-changed master"$}) }
+    it { expect(content).to match(%r{^  notify "/usr/local/bin/vip-log"$}) }
+  end
+
+  context 'with nopreempt => false, a fixed priority and a prefix' do
+    let(:params) { base.merge(nopreempt: false, priority: 42, vip_prefix: 24, instance_name: 'VI_gv0', router_id: 'gv-n1') }
+
+    it { expect(content).not_to match(%r{nopreempt}) }
+    it { expect(content).to match(%r{^  priority 42$}) }
+    it { expect(content).to match(%r{^    203\.0\.113\.10/24 dev eth0$}) }
+    it { expect(content).to match(%r{^vrrp_instance VI_gv0 \{$}) }
+    it { expect(content).to match(%r{^  router_id gv-n1$}) }
+  end
+
+  context 'with validate => false' do
+    let(:params) { base.merge(validate: false) }
+
+    it { is_expected.to contain_file(conf).without_validate_cmd }
+  end
+
+  context 'without interface' do
+    let(:params) { base.reject { |k, _| k == :interface } }
+
+    it("uses the node's primary interface") { expect(content).to match(%r{^  interface eth0$}) }
+  end
+
+  context 'without node_name' do
+    let(:params) { base.merge(nodes: ['n2.example.test', 'n1.example.test']).reject { |k, _| k == :node_name } }
+
+    it('finds this node by its fqdn') { expect(content).to match(%r{^  priority 200$}) }
+  end
+
+  context 'without vip' do
+    let(:params) { base.reject { |k, _| k == :vip } }
+    let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.44' }" }
+
+    it('takes the vip of class gluster_vip') { expect(content).to match(%r{^    203\.0\.113\.44/32 dev eth0$}) }
+  end
+
+  context 'with gluster_vip in mode all' do
+    let(:params) { base.reject { |k, _| k == :vip } }
+    let(:pre_condition) { "class { 'gluster_vip': vip => '' }" }
+
+    it { is_expected.to compile.and_raise_error(%r{vip '' is not a bare IPv4 or IPv6 address \(keepalived needs one\)}) }
+  end
+
+  {
+    'a node that is not in nodes' => [{ node_name: 'n9' }, %r{node 'n9' is not in nodes \[n1, n2, n3\]}],
+    'a node listed twice' => [{ nodes: ['n1', 'n2', 'n1'] }, %r{list a node more than once}],
+    'VRRPv3 with a password' => [{ auth_pass: 'secret' }, %r{VRRPv3 has no authentication}],
+    'VRRPv2 with a fractional advert_int' => [{ vrrp_version: 2, advert_int: 0.1 }, %r{VRRPv2 takes whole seconds, not advert_int 0\.1}],
+    'an IPv6 VIP with VRRPv2' => [{ vip: '2001:db8::10', vrrp_version: 2 }, %r{IPv6 vip 2001:db8::10 needs vrrp_version 3}],
+    'IPv4 unicast peers for an IPv6 VIP' => [{ vip: '2001:db8::10', unicast_peers: ['198.51.100.2'] }, %r{unicast address 198\.51\.100\.2 is not of the vip's family}],
+    'an IPv4 prefix longer than 32' => [{ vip_prefix: 64 }, %r{vip_prefix 64 is too long for IPv4}],
+    'a VIP with a prefix' => [{ vip: '203.0.113.10/24' }, %r{vip '203\.0\.113\.10/24' is not a bare}],
+    'a password longer than 8' => [{ vrrp_version: 2, auth_pass: '123456789' }, %r{auth_pass}],
+    'a virtual_router_id of 0' => [{ virtual_router_id: 0 }, %r{virtual_router_id}],
+    'too many nodes for the priority range' => [{ nodes: (1..30).map { |i| format('n%02d', i) }, node_name: 'n01' }, %r{30 nodes do not fit below base 200 with step 10}],
+  }.each do |what, (override, error)|
+    context "with #{what}" do
+      let(:params) { base.merge(override) }
+
+      it { is_expected.to compile.and_raise_error(error) }
+    end
+  end
+end
