@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/mdlayher/packet"
@@ -211,6 +212,11 @@ func newPlan(req Request, ifi *net.Interface, local []netip.Addr) (*plan, error)
 	if ifi.Flags&net.FlagUp == 0 {
 		return nil, fmt.Errorf("probe: %s: interface is down", name)
 	}
+	if ifi.Flags&net.FlagRunning == 0 {
+		// Without a carrier the kernel swallows every frame and reports
+		// success, so silence would read as "no conflict".
+		return nil, fmt.Errorf("probe: %s: interface has no carrier", name)
+	}
 	p := &plan{
 		ifname:   name,
 		vip:      unzone(req.VIP),
@@ -284,8 +290,10 @@ type tally struct {
 	found    bool // conflict is set
 	vrrpFrom netip.Addr
 	reached  map[netip.Addr]bool
-	pending  int // peers not reached yet
-	sent     int
+	pending  int   // peers not reached yet
+	sent     int   // frames sent
+	probes   int   // conflict probes among them
+	dropped  error // the last send the kernel dropped
 }
 
 func newTally(p *plan) *tally {
@@ -417,7 +425,14 @@ func exchange(ctx context.Context, c conn, p *plan, t *tally, start time.Time, b
 			}
 			next++
 		}
-		if t.done() || !now.Before(end) {
+		if t.done() {
+			return nil
+		}
+		if !now.Before(end) {
+			if p.probe != nil && !t.found && t.probes == 0 {
+				// Silence after no probe at all proves nothing.
+				return fmt.Errorf("probe: %s: conflict probe for %v: no probe could be sent: %w", p.ifname, p.vip, t.dropped)
+			}
 			return nil
 		}
 		wake := end
@@ -450,33 +465,44 @@ func exchange(ctx context.Context, c conn, p *plan, t *tally, start time.Time, b
 // something, and a request to every peer not yet heard from.
 func send(c conn, p *plan, t *tally) error {
 	if p.probe != nil && !t.found {
-		if err := write(c, p.probe); err != nil {
+		ok, err := t.write(c, p.probe)
+		if err != nil {
 			return fmt.Errorf("probe: %s: send conflict probe for %v: %w", p.ifname, p.vip, err)
 		}
-		t.sent++
+		if ok {
+			t.probes++
+		}
 	}
 	for _, pr := range p.peers {
 		if pr.request == nil || t.reached[pr.addr] {
 			continue
 		}
-		if err := write(c, pr.request); err != nil {
+		if _, err := t.write(c, pr.request); err != nil {
 			return fmt.Errorf("probe: %s: send request to peer %v: %w", p.ifname, pr.addr, err)
 		}
-		t.sent++
 	}
 	return nil
 }
 
-// write sends a whole frame to the destination it names.
-func write(c conn, b []byte) error {
+// write sends a whole frame to the destination it names. A frame the
+// kernel drops (ENOBUFS: no carrier, or a full queue) is not an error,
+// as a frame lost on the wire would not be: it returns false and the next
+// round tries again. A peer never asked is simply not reached; a conflict
+// probe never sent is caught at the end by exchange.
+func (t *tally) write(c conn, b []byte) (bool, error) {
 	n, err := c.WriteTo(b, &packet.Addr{HardwareAddr: net.HardwareAddr(b[0:6])})
 	if err != nil {
-		return err
+		if errors.Is(err, syscall.ENOBUFS) {
+			t.dropped = err
+			return false, nil
+		}
+		return false, err
 	}
 	if n != len(b) {
-		return fmt.Errorf("short write: %d of %d bytes", n, len(b))
+		return false, fmt.Errorf("short write: %d of %d bytes", n, len(b))
 	}
-	return nil
+	t.sent++
+	return true, nil
 }
 
 // isTimeout reports whether err is a read deadline passing.
