@@ -30,7 +30,11 @@ func scenes() map[string]struct {
 	conflictObs := base(addr("eth0", "203.0.113.10/32"))
 	conflictObs.Probe = &ProbeResult{Budget: 200 * time.Millisecond, Elapsed: 3 * time.Millisecond, Sent: 1,
 		ConflictMAC: net.HardwareAddr{0x02, 0x42, 0xc6, 0x33, 0x64, 0x0c}, Reached: peers}
-	withPeers := func(c *Config) { c.Probe = 200 * time.Millisecond; c.Peers = peers; c.Sources["peers"] = "/etc/gluster-vip/gluster-vip.conf:4" }
+	withPeers := func(c *Config) {
+		c.Probe = 200 * time.Millisecond
+		c.Peers = peers
+		c.Sources["peers"] = "/etc/gluster-vip/gluster-vip.conf:4"
+	}
 	return map[string]struct {
 		cfg Config
 		obs Observation

@@ -1,0 +1,150 @@
+//go:build linux
+
+package facts
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// Builders for the payloads of link and address dump messages, laid out
+// as the kernel sends them.
+
+func rtattr(typ uint16, v []byte) []byte {
+	l := unix.SizeofRtAttr + len(v)
+	b := make([]byte, (l+3)&^3)
+	binary.NativeEndian.PutUint16(b[0:], uint16(l))
+	binary.NativeEndian.PutUint16(b[2:], typ)
+	copy(b[4:], v)
+	return b
+}
+
+func linkMsg(index int, name string, flags uint32) []byte {
+	b := make([]byte, unix.SizeofIfInfomsg)
+	binary.NativeEndian.PutUint32(b[4:], uint32(index))
+	binary.NativeEndian.PutUint32(b[8:], flags)
+	b = append(b, rtattr(unix.IFLA_IFNAME, append([]byte(name), 0))...)
+	return append(b, rtattr(unix.IFLA_ADDRESS, []byte{2, 0, 0, 0, 0, byte(index)})...)
+}
+
+func addrMsg(index int, prefix, label string, flags uint32, cstamp uint32) []byte {
+	p := netip.MustParsePrefix(prefix)
+	b := make([]byte, unix.SizeofIfAddrmsg)
+	b[0] = unix.AF_INET6
+	if p.Addr().Is4() {
+		b[0] = unix.AF_INET
+	}
+	b[1] = byte(p.Bits())
+	b[2] = byte(flags)
+	binary.NativeEndian.PutUint32(b[4:], uint32(index))
+	raw := p.Addr().AsSlice()
+	b = append(b, rtattr(unix.IFA_ADDRESS, raw)...)
+	if p.Addr().Is4() {
+		b = append(b, rtattr(unix.IFA_LOCAL, raw)...)
+	}
+	if label != "" {
+		b = append(b, rtattr(unix.IFA_LABEL, append([]byte(label), 0))...)
+	}
+	f := make([]byte, 4)
+	binary.NativeEndian.PutUint32(f, flags)
+	b = append(b, rtattr(unix.IFA_FLAGS, f)...)
+	ci := make([]byte, 16)
+	binary.NativeEndian.PutUint32(ci[0:], 0xffffffff)
+	binary.NativeEndian.PutUint32(ci[4:], 0xffffffff)
+	binary.NativeEndian.PutUint32(ci[8:], cstamp)
+	binary.NativeEndian.PutUint32(ci[12:], cstamp)
+	return append(b, rtattr(unix.IFA_CACHEINFO, ci)...)
+}
+
+const upRunning = unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP
+
+func TestParseDump(t *testing.T) {
+	links := [][]byte{linkMsg(1, "lo", upRunning), linkMsg(2, "eth0", upRunning), linkMsg(3, "br-gluster", unix.IFF_UP)}
+	addrs := [][]byte{
+		addrMsg(2, "198.51.100.11/24", "eth0", unix.IFA_F_PERMANENT, 1000),
+		addrMsg(2, "203.0.113.10/32", "eth0:1", 0, 5000),
+		addrMsg(3, "203.0.113.20/24", "br-gluster", unix.IFA_F_SECONDARY, 5000),
+		addrMsg(2, "2001:db8::10/128", "", unix.IFA_F_NODAD|unix.IFA_F_DEPRECATED, 4294967000), // before the wrap
+		addrMsg(2, "2001:db8::11/64", "", unix.IFA_F_TENTATIVE, 5500),
+		addrMsg(2, "2001:db8::12/64", "", unix.IFA_F_DADFAILED, 7000), // "from the future": age unknown
+		addrMsg(9, "203.0.113.30/32", "gone", 0, 1),                    // link vanished between dumps
+	}
+	got, err := parseDump(links, addrs, 6000)
+	require.NoError(t, err)
+	require.Len(t, got, 6)
+	assert.Equal(t, Address{Prefix: netip.MustParsePrefix("198.51.100.11/24"), Interface: "eth0", Label: "eth0", Index: 2,
+		Up: true, Permanent: true, Age: 50 * time.Second, AgeKnown: true}, got[0])
+	assert.Equal(t, "eth0:1", got[1].Label)
+	assert.Equal(t, 10*time.Second, got[1].Age)
+	assert.False(t, got[2].Up, "IFF_UP without IFF_RUNNING is not up")
+	assert.True(t, got[2].Secondary)
+	assert.True(t, got[3].Deprecated && got[3].NoDAD)
+	assert.Equal(t, time.Duration(6000+296)*10*time.Millisecond, got[3].Age, "the 32-bit stamp wraps")
+	assert.True(t, got[4].Tentative)
+	assert.True(t, got[5].DADFailed)
+	assert.False(t, got[5].AgeKnown)
+}
+
+func TestParseDumpRejectsTruncation(t *testing.T) {
+	m := addrMsg(2, "198.51.100.11/24", "eth0", 0, 1)
+	_, err := parseDump(nil, [][]byte{m[:unix.SizeofIfAddrmsg-1]}, 0)
+	assert.EqualError(t, err, "netlink: address message of 7 bytes is too short")
+	bad := append([]byte(nil), m...)
+	binary.NativeEndian.PutUint16(bad[unix.SizeofIfAddrmsg:], 200) // attribute longer than the message
+	_, err = parseDump(nil, [][]byte{bad}, 0)
+	assert.ErrorContains(t, err, "netlink: attribute 1 has length 200")
+}
+
+func TestCstampNow(t *testing.T) {
+	// HZ=250, 245.29 s after boot (captured on this machine).
+	now, err := cstampNow(1717981427, 24529)
+	require.NoError(t, err)
+	assert.InDelta(t, 24509, int(now), 30)
+	_, err = cstampNow(12345, 24529)
+	assert.Error(t, err)
+}
+
+func TestSplitMessages(t *testing.T) {
+	msg := func(typ uint16, payload []byte) []byte {
+		b := make([]byte, unix.SizeofNlMsghdr)
+		binary.NativeEndian.PutUint32(b[0:], uint32(unix.SizeofNlMsghdr+len(payload)))
+		binary.NativeEndian.PutUint16(b[4:], typ)
+		binary.NativeEndian.PutUint32(b[8:], 7)
+		b = append(b, payload...)
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	buf := append(msg(unix.RTM_NEWADDR, []byte{1, 2, 3}), msg(unix.NLMSG_DONE, []byte{0, 0, 0, 0})...)
+	ms, err := splitMessages(buf)
+	require.NoError(t, err)
+	require.Len(t, ms, 2)
+	assert.Equal(t, []byte{1, 2, 3}, ms[0].Data)
+	assert.Equal(t, uint16(unix.NLMSG_DONE), ms[1].Header.Type)
+	_, err = splitMessages(buf[:18]) // cut inside the first message
+	assert.Error(t, err)
+}
+
+func FuzzParseDump(f *testing.F) {
+	f.Add(addrMsg(2, "198.51.100.11/24", "eth0", 0, 1), linkMsg(2, "eth0", upRunning))
+	f.Add(addrMsg(2, "2001:db8::10/128", "", unix.IFA_F_NODAD, 1), linkMsg(2, "eth-0", 0))
+	f.Add([]byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, addr, link []byte) {
+		got, err := parseDump([][]byte{link}, [][]byte{addr}, 1000)
+		if err == nil {
+			for _, a := range got {
+				if !a.Prefix.IsValid() {
+					t.Fatalf("invalid prefix accepted: %v", a)
+				}
+			}
+		}
+		_, _ = splitMessages(addr)
+	})
+}
