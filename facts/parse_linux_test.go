@@ -73,7 +73,7 @@ func TestParseDump(t *testing.T) {
 		addrMsg(2, "2001:db8::10/128", "", unix.IFA_F_NODAD|unix.IFA_F_DEPRECATED, 4294967000), // before the wrap
 		addrMsg(2, "2001:db8::11/64", "", unix.IFA_F_TENTATIVE, 5500),
 		addrMsg(2, "2001:db8::12/64", "", unix.IFA_F_DADFAILED, 7000), // "from the future": age unknown
-		addrMsg(9, "203.0.113.30/32", "gone", 0, 1),                    // link vanished between dumps
+		addrMsg(9, "203.0.113.30/32", "gone", 0, 1),                   // link vanished between dumps
 	}
 	got, err := parseDump(links, addrs, 6000)
 	require.NoError(t, err)
