@@ -54,6 +54,23 @@
 //     probe gets its kernel's answer;
 //   - on a parent device, VLAN-tagged frames arrive untagged, so another
 //     VLAN's claim on the VIP reads as a conflict;
+//   - the conflict probe cannot see across a partition: a node cut off
+//     from the other holder hears silence. Quorum (Peers) is what covers
+//     that case, so a caller should not run the conflict probe alone where
+//     partitions matter;
+//   - an interface without a carrier is an error, not silence: the kernel
+//     then swallows every frame and reports success. A frame the kernel
+//     refuses with ENOBUFS is treated as lost on the wire, but a probe of
+//     which no frame went out at all is an error;
 //   - the probe lasts Budget; a conflict that starts later is the next
 //     run's to see.
+//
+// Run tests, as root, in network namespaces it creates itself
+// (pp-PID-Na, pp-PID-Nb, on 198.51.100.0/24 and 2001:db8:5::/64):
+//
+//	go test ./facts/probe
+//	go test ./facts/probe -run '^$' -fuzz FuzzParseFrame -fuzztime 30s
+//	go test ./facts/probe -run '^$' -bench .
+//
+// Without root they skip, unless CI=true, where they fail.
 package probe

@@ -6,6 +6,10 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/mdlayher/arp"
@@ -383,4 +387,45 @@ func BenchmarkBuildFrames(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Frames captured from Linux 6.x in the netns tests (the other node's
+// answers), stored as the fuzz corpus; each must parse to what it is.
+func TestParseCaptured(t *testing.T) {
+	for _, tc := range []struct {
+		file           string
+		kind           kind
+		sender, target string
+	}{
+		{"linux-arp-reply-to-probe", kindARP, "198.51.100.10", "0.0.0.0"},
+		{"linux-arp-reply-from-peer", kindARP, "198.51.100.2", "198.51.100.1"},
+		{"linux-na-to-dad", kindNA, "2001:db8:5::10", "2001:db8:5::10"},
+		{"linux-na-from-peer", kindNA, "2001:db8:5::2", "2001:db8:5::2"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzParseFrame", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The corpus format: a header line, then []byte("...").
+			_, lit, ok := strings.Cut(strings.TrimSpace(string(raw)), "\n")
+			if !ok || !strings.HasPrefix(lit, "[]byte(") {
+				t.Fatalf("not a fuzz corpus file: %q", raw)
+			}
+			s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lit, "[]byte("), ")"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := parseFrame([]byte(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.kind != tc.kind || f.sender.String() != tc.sender || f.target.String() != tc.target {
+				t.Errorf("want %v %s -> %s, got %v %v -> %v", tc.kind, tc.sender, tc.target, f.kind, f.sender, f.target)
+			}
+			if f.linkAddr != f.ethSrc {
+				t.Errorf("link address %v differs from the Ethernet source %v", f.linkAddr, f.ethSrc)
+			}
+		})
+	}
 }

@@ -81,8 +81,9 @@ const rounds = 3
 // Run probes the link as req asks and returns what it heard. It returns
 // within req.Budget plus a few milliseconds; it returns early only once
 // nothing is left to learn. An error means the evidence is incomplete (the
-// socket failed, or ctx ended first), so a caller must not read the Result
-// as "no conflict".
+// socket failed, the link has no carrier, or ctx ended first), so a
+// caller must not read the Result as "no conflict"; the Result then holds
+// what was learned before the error, for explain.
 func Run(ctx context.Context, req Request) (Result, error) {
 	return run(ctx, req, osEnv)
 }
