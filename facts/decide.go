@@ -50,6 +50,9 @@ type ProbeRequest struct {
 	Peers     []netip.Addr
 	Budget    time.Duration
 	Conflict  bool
+	// Local lists this node's addresses of the VIP's family, so the probe
+	// knows which peers are this node without listing them again.
+	Local []netip.Addr
 }
 
 // Decide is the whole decision: a pure function of the configuration and
@@ -87,9 +90,18 @@ func Decide(cfg Config, obs Observation) Facts {
 		return f
 	}
 	if obs.Err != nil {
+		if f.Mode == ModeUnset {
+			f.Mode = ModeVIP
+		}
 		return fail("addresses", obs.Err)
 	}
 
+	if cfg.Interface != "" && !hasInterface(cfg.Interface, obs.Addresses) {
+		if f.Mode == ModeUnset {
+			f.Mode = ModeVIP
+		}
+		return fail("interface", fmt.Errorf("interface %q: no such interface or label with an address of the VIP's family", cfg.Interface))
+	}
 	addr, why := findVIP(cfg, obs.Addresses)
 	if addr == nil {
 		// Master mode is inferred only from an address that is here.
@@ -221,6 +233,15 @@ func findVIP(cfg Config, addrs []Address) (*Address, string) {
 		return nil, fmt.Sprintf("%s is not on interface %s", cfg.VIP, cfg.Interface)
 	}
 	return nil, fmt.Sprintf("%s is not on any interface of this node", cfg.VIP)
+}
+
+func hasInterface(name string, addrs []Address) bool {
+	for _, a := range addrs {
+		if a.Interface == name || a.Label == name {
+			return true
+		}
+	}
+	return false
 }
 
 func flagNote(a Address) string {

@@ -48,7 +48,12 @@ func Evaluate(ctx context.Context, cfg Config, src Source, full bool) (Facts, Ob
 	}
 	f := Decide(cfg, obs)
 	if f.Probe != nil {
-		p := src.Probe(ctx, *f.Probe)
+		req := *f.Probe
+		req.Local = make([]netip.Addr, 0, len(obs.Addresses))
+		for _, a := range obs.Addresses {
+			req.Local = append(req.Local, a.Prefix.Addr())
+		}
+		p := src.Probe(ctx, req)
 		obs.Probe = &p
 		f = Decide(cfg, obs)
 	}

@@ -76,6 +76,10 @@ func (a *app) run(args []string) (code int) {
 	out := &onceWriter{w: a.stdout}
 	meta := facts.Meta{Command: a.command, Version: versionString()}
 	failSafe := func(err error) int {
+		if sub == "check" {
+			fmt.Fprintf(a.stderr, "gluster-vip check: error, do not run: %v\n", err)
+			return exitError
+		}
 		fmt.Fprintf(a.stderr, "gluster-vip: %v\n", err)
 		if sub == "fact" {
 			f := facts.Facts{Mode: facts.ModeUnconfigured, Reason: err.Error(), Err: err}

@@ -28,6 +28,10 @@ type Request struct {
 	// Peers names only this node.
 	Source netip.Addr
 
+	// Local lists this node's addresses, when the caller has them at hand
+	// already; nil means Run lists them itself.
+	Local []netip.Addr
+
 	// Peers are the cluster's node addresses, this node included. An
 	// address of this node counts as reached without a frame being sent;
 	// duplicates count once.
@@ -104,6 +108,10 @@ type env struct {
 	iface func(name string) (*net.Interface, error)
 	// localAddrs lists every address of this node, on every interface.
 	localAddrs func() ([]netip.Addr, error)
+	// localMACs lists the link-layer addresses of every interface of this
+	// node: another NIC of ours on the same link answers ARP for the VIP
+	// too (arp_ignore=0), and that is no second holder.
+	localMACs func() ([]net.HardwareAddr, error)
 	// listen opens a packet socket on ifi that receives the frames
 	// socketFilter passes, having joined the given link-layer groups.
 	listen func(ifi *net.Interface, groups []net.HardwareAddr) (conn, error)
@@ -126,7 +134,9 @@ type plan struct {
 	probe    []byte // the conflict probe frame, nil if none
 	peers    []peer // deduplicated, in Request order
 	local    map[netip.Addr]bool
-	groups   []net.HardwareAddr
+	// localMACs are this node's own link-layer addresses, on every interface.
+	localMACs map[mac]bool
+	groups    []net.HardwareAddr
 }
 
 func run(ctx context.Context, req Request, e env) (res Result, err error) {
@@ -140,13 +150,24 @@ func run(ctx context.Context, req Request, e env) (res Result, err error) {
 	if err != nil {
 		return res, fmt.Errorf("probe: %s: look up interface: %w", req.Interface, err)
 	}
-	local, err := e.localAddrs()
-	if err != nil {
-		return res, fmt.Errorf("probe: %s: list local addresses: %w", req.Interface, err)
+	local := req.Local
+	if local == nil {
+		if local, err = e.localAddrs(); err != nil {
+			return res, fmt.Errorf("probe: %s: list local addresses: %w", req.Interface, err)
+		}
 	}
 	p, err := newPlan(req, ifi, local)
 	if err != nil {
 		return res, err
+	}
+	macs, err := e.localMACs()
+	if err != nil {
+		return res, fmt.Errorf("probe: %s: list local interfaces: %w", req.Interface, err)
+	}
+	for _, m := range macs {
+		if len(m) == 6 {
+			p.localMACs[mac(m)] = true
+		}
 	}
 	t := newTally(p)
 	if t.done() {
@@ -219,11 +240,12 @@ func newPlan(req Request, ifi *net.Interface, local []netip.Addr) (*plan, error)
 		return nil, fmt.Errorf("probe: %s: interface has no carrier", name)
 	}
 	p := &plan{
-		ifname:   name,
-		vip:      unzone(req.VIP),
-		conflict: req.Conflict,
-		vrid:     req.VRID,
-		local:    make(map[netip.Addr]bool, len(local)+1),
+		ifname:    name,
+		vip:       unzone(req.VIP),
+		conflict:  req.Conflict,
+		vrid:      req.VRID,
+		local:     make(map[netip.Addr]bool, len(local)+1),
+		localMACs: map[mac]bool{},
 	}
 	copy(p.mac[:], ifi.HardwareAddr)
 	for _, a := range local {
@@ -358,7 +380,7 @@ func (t *tally) observe(f frame) {
 }
 
 func (t *tally) conflictFrom(m mac) {
-	if !t.p.conflict || t.found || m == t.p.mac {
+	if !t.p.conflict || t.found || m == t.p.mac || t.p.localMACs[m] {
 		return
 	}
 	t.conflict, t.found = m, true

@@ -209,6 +209,9 @@ func fakeEnv(c *fakeConn, local ...netip.Addr) (env, *int) {
 			return fakeIfi, nil
 		},
 		localAddrs: func() ([]netip.Addr, error) { return local, nil },
+		localMACs: func() ([]net.HardwareAddr, error) {
+			return []net.HardwareAddr{fakeIfi.HardwareAddr, macOtherNIC[:]}, nil
+		},
 		listen: func(*net.Interface, []net.HardwareAddr) (conn, error) {
 			*opened++
 			return c, nil
@@ -449,4 +452,29 @@ func sameAddrs(a, b []netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// macOtherNIC is a second interface of this node on the same link.
+var macOtherNIC = mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x0c}
+
+// Another NIC of this node answers ARP for the VIP (arp_ignore=0): that
+// is this node, not a second holder.
+func TestRunIgnoresOurOtherNIC(t *testing.T) {
+	c := newFakeConn(func(b []byte) [][]byte {
+		f, err := parseFrame(b)
+		if err != nil || f.kind != kindARP || f.target != tVIP4 {
+			return nil
+		}
+		return [][]byte{arpReply(macOtherNIC, tVIP4, macOurs, f.sender)}
+	})
+	e, _ := fakeEnv(c, tSelf4, tVIP4)
+	res, err := run(context.Background(), Request{
+		Interface: fakeIfi.Name, VIP: tVIP4, Source: tSelf4, Budget: fakeBudget, Conflict: true,
+	}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ConflictMAC != nil {
+		t.Fatalf("our own other NIC %s read as a conflict", res.ConflictMAC)
+	}
 }

@@ -17,7 +17,22 @@ import (
 var osEnv = env{
 	iface:      net.InterfaceByName,
 	localAddrs: localAddrs,
+	localMACs:  localMACs,
 	listen:     listen,
+}
+
+// localMACs lists the link-layer address of every interface: a link
+// dump only, cheap even when the node has many addresses.
+func localMACs() ([]net.HardwareAddr, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]net.HardwareAddr, 0, len(ifs))
+	for _, i := range ifs {
+		out = append(out, i.HardwareAddr)
+	}
+	return out, nil
 }
 
 // localAddrs lists this node's addresses on every interface: a peer given

@@ -12,6 +12,7 @@ import (
 var osEnv = env{
 	iface:      net.InterfaceByName,
 	localAddrs: func() ([]netip.Addr, error) { return nil, nil },
+	localMACs:  func() ([]net.HardwareAddr, error) { return nil, nil },
 	listen: func(*net.Interface, []net.HardwareAddr) (conn, error) {
 		return nil, ErrNotImplemented
 	},

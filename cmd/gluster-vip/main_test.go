@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gluster-vip/gluster-vip/facts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeNode is the one seam: a recorded address list.
+type fakeNode struct {
+	addrs []facts.Address
+	err   error
+	panic bool
+	slow  time.Duration
+}
+
+func (n fakeNode) Addresses(int) ([]facts.Address, error) {
+	if n.panic {
+		panic("boom")
+	}
+	time.Sleep(n.slow)
+	return n.addrs, n.err
+}
+func (fakeNode) Gateway() (netip.Addr, error) { return netip.Addr{}, errors.New("no gateway") }
+func (fakeNode) Keepalived(p string) facts.KeepalivedState {
+	return facts.KeepalivedState{Pidfile: p, Err: errors.New("no")}
+}
+func (fakeNode) Probe(_ context.Context, r facts.ProbeRequest) facts.ProbeResult {
+	return facts.ProbeResult{Budget: r.Budget, Elapsed: r.Budget, Sent: 3}
+}
+
+var vipHere = fakeNode{addrs: []facts.Address{
+	{Prefix: netip.MustParsePrefix("198.51.100.11/24"), Interface: "eth0", Index: 2, Up: true, Age: time.Hour, AgeKnown: true},
+	{Prefix: netip.MustParsePrefix("203.0.113.10/32"), Interface: "eth0", Index: 2, Up: true, Age: time.Hour, AgeKnown: true},
+}}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runApp(t *testing.T, src facts.Source, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] },
+		source: src, euid: 1000, command: "/usr/local/bin/gluster-vip"}
+	code := a.run(args)
+	return result{code, out.String(), errb.String()}
+}
+
+func factOf(t *testing.T, r result) map[string]any {
+	t.Helper()
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &v), "stdout must always be JSON: %q", r.stdout)
+	require.IsType(t, true, v["gluster_vip_holder"])
+	return v["gluster_vip"].(map[string]any)
+}
+
+func noConfig(t *testing.T) map[string]string {
+	return map[string]string{}
+}
+
+func TestFactAndCheck(t *testing.T) {
+	none := noConfig(t)
+	cases := []struct {
+		name      string
+		src       facts.Source
+		args      []string
+		holder    bool
+		mode      string
+		checkCode int
+		stderr    bool // the fact writes stderr only on real errors
+	}{
+		{"holder", vipHere, []string{"--vip", "203.0.113.10", "--probe", "0s"}, true, "vip", 0, false},
+		{"holder with probe", vipHere, []string{"--vip", "203.0.113.10", "--probe=50ms"}, true, "vip", 0, false},
+		{"non-holder", vipHere, []string{"--vip=203.0.113.11"}, false, "vip", 1, false},
+		{"mode all", vipHere, []string{"--vip="}, true, "all", 0, false},
+		{"master", vipHere, []string{"--vip=198.51.100.11", "--mode", "master"}, true, "master", 0, false},
+		{"unconfigured", vipHere, []string{"--settle", "0s"}, false, "unconfigured", 1, false},
+		{"bad vip", vipHere, []string{"--vip", "203.0.113.256"}, false, "unconfigured", 2, true},
+		{"bad mode", vipHere, []string{"--vip", "203.0.113.10", "--mode", "boss"}, false, "unconfigured", 2, true},
+		{"bad settle", vipHere, []string{"--vip", "203.0.113.10", "--settle", "5"}, false, "unconfigured", 2, true},
+		{"bad peers", vipHere, []string{"--vip", "203.0.113.10", "--peers", "198.51.100.1,nope"}, false, "unconfigured", 2, true},
+		{"unknown flag", vipHere, []string{"--vip", "203.0.113.10", "--vipp", "x"}, false, "unconfigured", 2, true},
+		{"dashes and underscores", vipHere, []string{"--vip", "203.0.113.10", "--keepalived-pidfile", "/nonexistent/k.pid", "--probe=0s"}, false, "vip", 1, false},
+		{"netlink error", fakeNode{err: errors.New("netlink: address dump: permission denied")}, []string{"--vip", "203.0.113.10"}, false, "vip", 2, true},
+		{"panic", fakeNode{panic: true}, []string{"--vip", "203.0.113.10"}, false, "unconfigured", 2, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runApp(t, c.src, none, c.args...)
+			assert.Equal(t, 0, r.code, "the fact always exits 0")
+			f := factOf(t, r)
+			assert.Equal(t, c.holder, f["holder"])
+			assert.Equal(t, c.mode, f["mode"])
+			assert.Equal(t, "/usr/local/bin/gluster-vip", f["command"])
+			if c.stderr {
+				assert.NotEmpty(t, r.stderr)
+				assert.NotNil(t, f["error"])
+				assert.Equal(t, 1, bytes.Count([]byte(r.stderr), []byte("\n")), "one line: %q", r.stderr)
+			} else {
+				assert.Empty(t, r.stderr, "Facter logs stderr as a warning")
+				assert.Nil(t, f["error"])
+			}
+
+			r = runApp(t, c.src, none, append([]string{"check"}, c.args...)...)
+			assert.Equal(t, c.checkCode, r.code, r.stderr)
+			assert.Empty(t, r.stdout)
+			if c.checkCode != 0 {
+				assert.Contains(t, r.stderr, "gluster-vip check: ")
+			}
+		})
+	}
+}
+
+func TestNeverHangs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes the deadline")
+	}
+	start := time.Now()
+	r := runApp(t, fakeNode{slow: 10 * time.Second}, nil, "--vip", "203.0.113.10")
+	assert.Less(t, time.Since(start), deadline+time.Second)
+	f := factOf(t, r)
+	assert.Equal(t, false, f["holder"])
+	assert.Contains(t, f["error"], "did not finish within")
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	envConf := filepath.Join(dir, "env.conf")
+	flagConf := filepath.Join(dir, "flag.conf")
+	require.NoError(t, os.WriteFile(envConf, []byte("vip = 203.0.113.10\nsettle = 0s\nprobe = 0s\n"), 0o644))
+	require.NoError(t, os.WriteFile(flagConf, []byte("vip = 203.0.113.11\n"), 0o644))
+	env := map[string]string{"GLUSTER_VIP_CONFIG": envConf}
+
+	f := factOf(t, runApp(t, vipHere, env))
+	assert.Equal(t, true, f["holder"], "env names the config file")
+	assert.Equal(t, envConf, f["config"])
+
+	f = factOf(t, runApp(t, vipHere, env, "--config", flagConf))
+	assert.Equal(t, false, f["holder"], "--config beats the environment")
+	assert.Equal(t, "203.0.113.11", f["vip"])
+
+	f = factOf(t, runApp(t, vipHere, env, "--vip", "203.0.113.11"))
+	assert.Equal(t, "203.0.113.11", f["vip"], "a flag beats the file")
+
+	r := runApp(t, vipHere, map[string]string{"GLUSTER_VIP_CONFIG": filepath.Join(dir, "missing.conf")})
+	f = factOf(t, r)
+	assert.Equal(t, false, f["holder"])
+	assert.Contains(t, f["error"], "missing.conf: open: no such file or directory")
+}
+
+func TestFormatsAndSubcommands(t *testing.T) {
+	r := runApp(t, vipHere, nil, "--vip=", "--format", "yaml")
+	assert.Contains(t, r.stdout, "gluster_vip_holder: true\n")
+	r = runApp(t, vipHere, nil, "--vip=", "--format", "keyvalue")
+	assert.Contains(t, r.stdout, "gluster_vip_holder=true\n")
+	r = runApp(t, vipHere, nil, "--vip=", "--format", "xml")
+	assert.Equal(t, false, factOf(t, r)["holder"], "a bad format still prints a parseable fact")
+
+	r = runApp(t, vipHere, nil, "explain", "--vip", "203.0.113.10", "--probe=0s", "--settle=0s")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "Decision: this node is the holder")
+	assert.Regexp(t, `203\.0\.113\.10/32 +true .*<- vip`, r.stdout)
+
+	r = runApp(t, vipHere, nil, "version")
+	assert.Equal(t, "gluster-vip dev\n", r.stdout)
+	r = runApp(t, vipHere, nil, "frobnicate")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `unknown command "frobnicate"`)
+	r = runApp(t, vipHere, nil, "help")
+	assert.Contains(t, r.stdout, "--keepalived_pidfile")
+}
