@@ -25,6 +25,11 @@ DEBIAN12_FACTS = {
   },
   'hostname' => 'n1',
   'fqdn' => 'n1.example.test',
+  'domain' => 'example.test',
+  # rspec-puppet's server facts ask Facter for these; without them Facter resolves the
+  # real network (ip route, ip link) for every example.
+  'ipaddress' => '198.51.100.1',
+  'ipaddress6' => '2001:db8::1',
 }.freeze
 
 # The gluster_vip fact as the binary reports it, with overrides.
@@ -43,6 +48,12 @@ RSpec.configure do |c|
   c.strict_variables = true
   c.before(:each) do
     Puppet[:strict] = :error
+    # Puppet's compiler asks Facter for the server's fqdn and addresses on every compile, and
+    # Facter then resolves the real network (ip link, ip route) each time: answer from the stubs.
+    allow(Facter).to receive(:value).and_call_original
+    %w[fqdn ipaddress ipaddress6].each do |name|
+      allow(Facter).to receive(:value).with(name).and_return(DEBIAN12_FACTS[name])
+    end
   end
 end
 
