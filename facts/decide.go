@@ -213,10 +213,10 @@ func findVIP(cfg Config, addrs []Address) (*Address, string) {
 		switch {
 		case !a.Up:
 			why = fmt.Sprintf("%s is on %s, but that interface is down", cfg.VIP, where)
+		case a.DADFailed: // the kernel keeps a failed address tentative too
+			why = fmt.Sprintf("%s on %s failed duplicate address detection", cfg.VIP, where)
 		case a.Tentative:
 			why = fmt.Sprintf("%s on %s is tentative (duplicate address detection is not done)", cfg.VIP, where)
-		case a.DADFailed:
-			why = fmt.Sprintf("%s on %s failed duplicate address detection", cfg.VIP, where)
 		default:
 			return a, fmt.Sprintf("%s is on %s (up%s)", a.Prefix, where, flagNote(*a))
 		}

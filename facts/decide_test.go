@@ -37,7 +37,7 @@ func ifIndex(name string) int {
 var (
 	down       = func(a *Address) { a.Up = false }
 	tentative  = func(a *Address) { a.Tentative = true }
-	dadfailed  = func(a *Address) { a.DADFailed = true }
+	dadfailed  = func(a *Address) { a.DADFailed, a.Tentative = true, true } // as the kernel reports it
 	deprecated = func(a *Address) { a.Deprecated, a.NoDAD = true, true }
 	secondary  = func(a *Address) { a.Secondary = true }
 	label      = func(l string) func(*Address) { return func(a *Address) { a.Label = l } }
