@@ -182,6 +182,28 @@ gc_net_up() {
   gc_debug "network up: $GC_BR_NS + ${GC_NODES} nodes (IPv$GC_FAMILY)"
 }
 
+# gc_vrrp_block / gc_vrrp_unblock: drop VRRP (IP protocol 112) on the bridge,
+# in both families, while ARP and NDP still flow (chaos b).
+gc_vrrp_block() {
+  ip netns exec "$GC_BR_NS" nft -f - <<'NFT'
+table bridge gc_chaos {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    meta l4proto 112 counter drop
+  }
+}
+NFT
+}
+gc_vrrp_unblock() { ip netns exec "$GC_BR_NS" nft delete table bridge gc_chaos 2>/dev/null || true; }
+
+# gc_vip_del NODE: remove a (stale) VIP from NODE's eth0.
+gc_vip_del() {
+  local i plen=32
+  i=$(gc_node_index "$1")
+  [ "$GC_FAMILY" = 6 ] && plen=128
+  ip -n "$(gc_ns "$i")" addr del "$(gc_vip)/$plen" dev eth0 2>/dev/null || true
+}
+
 # gc_port_detach I / gc_port_attach I: silent partition of node I (chaos c).
 gc_port_detach() { ip -n "$GC_BR_NS" link set "gcp$1" nomaster; }
 gc_port_attach() { ip -n "$GC_BR_NS" link set "gcp$1" master gcbr0; }
@@ -515,6 +537,8 @@ gc_site() {
       [ -n "$vip" ] && echo "  interface   => 'eth0',"
       [ -n "$GC_PROBE" ] && echo "  probe       => $(gc_pp_str "$GC_PROBE"),"
       [ "${GC_WITH_PEERS:-0}" = 1 ] && echo "  peers       => $(gc_peers_pp),"
+      [ "${GC_WITH_LIVENESS:-0}" = 1 ] &&
+        echo "  keepalived_pidfile => $(gc_pp_str "$(gc_node_dir "$(gc_node_index "$node")")/keepalived/keepalived.pid"),"
       echo "  config_file => $(gc_pp_str "$(gc_gv_conf "$node")"),"
       echo "}"
     fi
@@ -529,7 +553,7 @@ gc_site_all() { local n; for n in $(gc_all_nodes); do gc_site "$n" "$@"; done; }
 # --- assertions and results ---------------------------------------------
 
 GC_RESULTS=()     # "PASS|FAIL name seconds detail"
-GC_FAILED=0
+export GC_FAILED=0
 GC_CHECK_FAILED=0
 
 # gc_check COND_DESC -- CMD...: run CMD; on failure, log and mark the scenario failed.

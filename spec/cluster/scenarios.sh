@@ -15,7 +15,7 @@ set -u
 set -o pipefail
 
 GC_SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
-# shellcheck source=spec/cluster/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "$GC_SELF")/lib.sh"
 
 family=both

@@ -1,0 +1,188 @@
+#!/bin/bash
+# Chaos suite (issue 5, item 5) on the cluster harness: every trial applies the
+# example consumer on all nodes concurrently while it injects one fault, then
+# counts the guarded executions in the ledger.
+#
+#   bash spec/cluster/chaos.sh [--trials N] [--no-probe] [--no-liveness] [--no-quorum]
+#                              [--family 4|6] [--seed S] [--kinds abcd]
+#
+# Faults, in turn (trial i gets kind i mod 4), each at a random delay after the
+# applies started:
+#   a  kill -9 of the master's keepalived (parent and VRRP child): the stale VIP stays
+#   b  VRRP (IP protocol 112) dropped on the bridge with nft, ARP/NDP still flowing
+#   c  silent partition: the master's bridge port detached
+#   d  flapping: random keepalived restarts for as long as the applies run
+# --no-probe passes probe => '0s' (no conflict probe, no quorum probe);
+# --no-liveness leaves keepalived_pidfile out; --no-quorum leaves peers out.
+# Executions per trial: 0 (nobody ran: the cost in liveness), 1, or >= 2 (a double
+# execution). Exits non-zero when any trial double-executed, unless --no-probe.
+set -u
+set -o pipefail
+
+GC_SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+trials=10
+kinds=abcd
+seed=$$
+probe_on=1
+export GC_WITH_PEERS=1 GC_WITH_LIVENESS=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --trials) trials=$2; shift 2 ;;
+    --trials=*) trials=${1#*=}; shift ;;
+    --no-probe) export GC_PROBE=0s; probe_on=0; shift ;;
+    --no-liveness) GC_WITH_LIVENESS=0; shift ;;
+    --no-quorum) GC_WITH_PEERS=0; shift ;;
+    --family) export GC_FAMILY=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --kinds) kinds=$2; shift 2 ;;
+    -v | --verbose) export GC_VERBOSE=1; shift ;;
+    -h | --help) sed -n '2,19p' "$GC_SELF"; exit 0 ;;
+    *) echo "chaos.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+if ! [[ "$trials" =~ ^[0-9]+$ ]] || [ "$trials" -lt 1 ]; then echo "chaos.sh: --trials N (N >= 1)" >&2; exit 2; fi
+[[ "$kinds" =~ ^[abcd]+$ ]] || { echo "chaos.sh: --kinds is a subset of abcd" >&2; exit 2; }
+# shellcheck source=lib.sh
+. "$(dirname "$GC_SELF")/lib.sh"
+RANDOM=$seed
+
+# rand_ms LO HI: a random number of milliseconds in [LO, HI], as seconds for sleep.
+rand_s() { awk -v ms=$(($1 + RANDOM % ($2 - $1 + 1))) 'BEGIN { printf "%.3f", ms / 1000 }'; }
+
+gc_init
+gc_build
+gc_net_up
+VIP=$(gc_vip)
+gc_log "chaos: $trials trials, kinds $kinds, seed $seed, IPv$GC_FAMILY, probe ${GC_PROBE:-default}," \
+  "quorum $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS"
+
+gc_site_all "$VIP" "" "config keepalived"
+gc_apply_all || gc_die "configuring apply failed"
+gc_ka_start_all
+gc_site_all "$VIP" "" "config keepalived consumer"
+
+# steady: every keepalived running, no fault left, one stable holder, settled.
+steady() {
+  local n
+  gc_vrrp_unblock
+  for n in $(gc_all_nodes); do
+    gc_port_attach "$(gc_node_index "$n")" 2>/dev/null
+    gc_ka_running "$n" || { gc_vip_del "$n"; gc_ka_start "$n"; }
+  done
+  MASTER=$(gc_wait_holders one 30 800) || return 1
+  gc_settle_wait
+}
+
+# The probe's cost on the holder: `check` on the master, probes on and off.
+probe_latency() {
+  local node=$1 i cfg ns t0 on=0 off=0 k=5
+  i=$(gc_node_index "$node")
+  ns=$(gc_ns "$i")
+  cfg=$(gc_gv_conf "$node")
+  for ((k = 0; k < 5; k++)); do
+    t0=$(gc_now_ms); ip netns exec "$ns" "$GC_BIN" check --config="$cfg" >/dev/null 2>&1
+    on=$((on + $(gc_now_ms) - t0))
+    t0=$(gc_now_ms); ip netns exec "$ns" "$GC_BIN" check --config="$cfg" --probe=0s >/dev/null 2>&1
+    off=$((off + $(gc_now_ms) - t0))
+  done
+  echo "holder $node: check takes $((on / 5)) ms with the config's probe settings, $((off / 5)) ms with --probe=0s (mean of 5)"
+}
+
+declare -A total=() zero=() one=() double=()
+for k in a b c d; do total[$k]=0 zero[$k]=0 one[$k]=0 double[$k]=0; done
+results=()
+
+# One apply round in the background; fills $rcfile.
+start_round() {
+  rcfile="$GC_TMP/round.rc"
+  (
+    gc_apply_all >/dev/null 2>&1
+    for n in $(gc_all_nodes); do printf '%s=%s ' "$n" "${GC_APPLY_RC[$n]:-?}"; done >"$rcfile"
+  ) &
+  ROUND_PID=$!
+  GC_BG_PIDS+=("$ROUND_PID")
+}
+
+steady || gc_die "the cluster never settled"
+gc_apply_all >/dev/null 2>&1   # a first round, so the facts describe the settings
+LATENCY=$(probe_latency "$MASTER")
+gc_log "$LATENCY"
+
+t_all=$(gc_now_ms)
+for ((t = 1; t <= trials; t++)); do
+  kind=${kinds:$(((t - 1) % ${#kinds})):1}
+  if ! steady; then
+    gc_log "trial $t: the cluster did not settle; skipping the trial (counted as not run)"
+    results+=("trial $t $kind: NOT RUN (no steady state)")
+    continue
+  fi
+  gc_ledger_reset
+  victim=$MASTER
+  vi=$(gc_node_index "$victim")
+  delay=$(rand_s 0 3000)
+  t0=$(gc_now_ms)
+  start_round
+  sleep "$delay"
+  case "$kind" in
+    a) what="kill -9 of $victim's keepalived"; gc_ka_stop "$victim" KILL ;;
+    b) what="VRRP dropped on the bridge"; gc_vrrp_block ;;
+    c) what="$victim's bridge port detached"; gc_port_detach "$vi" ;;
+    d)
+      what="flapping"
+      flaps=0
+      while gc_pid_alive "$ROUND_PID" && [ "$flaps" -lt 40 ]; do
+        n=$(gc_node $((1 + RANDOM % GC_NODES)))
+        if gc_ka_running "$n"; then gc_ka_stop "$n" TERM; sleep "$(rand_s 100 800)"; gc_ka_start "$n"; fi
+        flaps=$((flaps + 1))
+        sleep "$(rand_s 200 1000)"
+      done
+      what="flapping ($flaps restarts)"
+      ;;
+  esac
+  sleep 1
+  holders_during=$(gc_vip_holders)
+  wait "$ROUND_PID" 2>/dev/null
+  GC_BG_PIDS=()
+  secs=$(awk -v ms=$(($(gc_now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
+  runs=$(grep -c . "$(gc_ledger)")
+  who=$(paste -sd' ' "$(gc_ledger)")
+  total[$kind]=$((total[$kind] + 1))
+  if [ "$runs" -eq 0 ]; then zero[$kind]=$((zero[$kind] + 1));
+  elif [ "$runs" -eq 1 ]; then one[$kind]=$((one[$kind] + 1));
+  else double[$kind]=$((double[$kind] + 1)); fi
+  line="trial $t $kind ($what, at +${delay}s): $runs execution(s) [${who}]; VIP holders 1 s after the fault: [${holders_during}]; applies $(cat "$rcfile" 2>/dev/null) (${secs}s)"
+  results+=("$line")
+  echo "$line"
+  # Heal: restore the network, remove a stale VIP, restart what is dead.
+  gc_vrrp_unblock
+  gc_port_attach "$vi"
+  if ! gc_ka_running "$victim"; then gc_vip_del "$victim"; fi
+done
+secs=$(awk -v ms=$(($(gc_now_ms) - t_all)) 'BEGIN { printf "%.0f", ms / 1000 }')
+
+label="probes on (${GC_PROBE:-default budget})"
+[ "$probe_on" = 0 ] && label="probes off (probe 0s)"
+echo
+echo "chaos: $trials trials in ${secs}s, IPv$GC_FAMILY, seed $seed, $label, quorum peers $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS"
+echo "$LATENCY"
+printf '| %-38s | %6s | %6s | %5s | %8s |\n' fault trials "0 runs" "1 run" ">=2 runs"
+printf '|%s|%s|%s|%s|%s|\n' "----------------------------------------" "--------" "--------" "-------" "----------"
+sum_double=0
+for k in a b c d; do
+  [ "${total[$k]}" -gt 0 ] || continue
+  case $k in
+    a) name="a. kill -9 of the master's keepalived" ;;
+    b) name="b. VRRP (proto 112) dropped" ;;
+    c) name="c. silent partition of the master" ;;
+    d) name="d. flapping keepalived restarts" ;;
+  esac
+  printf '| %-38s | %6s | %6s | %5s | %8s |\n' "$name" "${total[$k]}" "${zero[$k]}" "${one[$k]}" "${double[$k]}"
+  sum_double=$((sum_double + double[$k]))
+done
+if [ "$sum_double" -gt 0 ]; then
+  echo "chaos: $sum_double trial(s) executed the guarded exec more than once"
+  [ "$probe_on" = 1 ] && exit 1
+else
+  echo "chaos: no double execution"
+fi
+exit 0
