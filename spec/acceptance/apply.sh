@@ -225,17 +225,27 @@ $a start gv1" "later run on the holder"
 ok "later run on $a: the holder creates a new volume"
 
 # --- 3. the VIP moves to b -----------------------------------------------------------------------
+# Each node also asks the binary at apply time through Deferred('gluster_vip::check').
+deferred="file { '$tmp/\${trusted['certname']}/deferred.txt':
+  ensure  => file,
+  content => Deferred('sprintf', ['%s', Deferred('gluster_vip::check', [\$gluster_vip::check_flags])]),
+}"
 ip -n "$a" addr del "$vip/32" dev eth0
 ip -n "$b" addr add "$vip/32" dev eth0
 : >"$tmp/gluster.log"
-applied "$a" "$(volume "$vip" gv2)"
+applied "$a" "$(volume "$vip" gv2)
+$deferred"
 notice_is "$a" 'holder=false type=Boolean mode=vip'
 log_is "" "old holder after the move"
-applied "$b" "$(volume "$vip" gv2)"
+applied "$b" "$(volume "$vip" gv2)
+$deferred"
 notice_is "$b" 'holder=true type=Boolean mode=vip'
 log_is "$b create gv2
 $b start gv2" "new holder after the move"
 ok "after the VIP moves, only the new holder $b runs the guarded execs"
+[ "$(cat "$tmp/$a/deferred.txt")/$(cat "$tmp/$b/deferred.txt")" = false/true ] ||
+  fail "Deferred gluster_vip::check gave $a: $(cat "$tmp/$a/deferred.txt"), $b: $(cat "$tmp/$b/deferred.txt")"
+ok "Deferred('gluster_vip::check') answers at apply time: false on $a, true on $b"
 
 # --- 4. the VIP leaves between fact collection and the exec --------------------------------------
 : >"$tmp/gluster.log"
