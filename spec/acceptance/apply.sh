@@ -226,7 +226,7 @@ ok "later run on $a: the holder creates a new volume"
 
 # --- 3. the VIP moves to b -----------------------------------------------------------------------
 # Each node also asks the binary at apply time through Deferred('gluster_vip::check').
-deferred="file { '$tmp/\${trusted['certname']}/deferred.txt':
+deferred="file { \"$tmp/\${trusted['certname']}/deferred.txt\":
   ensure  => file,
   content => Deferred('sprintf', ['%s', Deferred('gluster_vip::check', [\$gluster_vip::check_flags])]),
 }"
