@@ -83,12 +83,13 @@ class gluster_vip (
   $check_flags = ["--config=${config_file}"] + $settings.map |$key, $value| { "--${key}=${value}" }
 
   if $manage_config_dir {
-    file { dirname($config_file):
-      ensure => directory,
-      owner  => 'root',
-      group  => 'root',
-      mode   => '0755',
-    }
+    # ensure_resource: gluster_vip::keepalived may put its config in the same directory.
+    ensure_resource('file', dirname($config_file), {
+        ensure => directory,
+        owner  => 'root',
+        group  => 'root',
+        mode   => '0755',
+    })
   }
 
   file { $config_file:

@@ -81,6 +81,15 @@ describe 'gluster_vip' do
     it { is_expected.not_to contain_file('/etc/gluster-vip') }
   end
 
+  context 'with gluster_vip::keepalived writing to the same directory first' do
+    let(:pre_condition) do
+      "class { 'gluster_vip::keepalived': vip => '203.0.113.10', nodes => ['n1'], node_name => 'n1', config_file => '/srv/n1/keepalived.conf' }"
+    end
+    let(:params) { { vip: '203.0.113.10', config_file: '/srv/n1/gluster-vip.conf' } }
+
+    it('shares the directory without a duplicate declaration') { is_expected.to compile.with_all_deps }
+  end
+
   context 'with manage_config_dir => false' do
     let(:params) { { vip: '203.0.113.10', manage_config_dir: false } }
 
