@@ -471,13 +471,13 @@ fi
 # --- plot -----------------------------------------------------------------------
 
 gnuplot <<EOF
-set terminal pngcairo size 1100,520 font "sans,10"
+set terminal pngcairo size 1100,620 font "sans,10"
 set output "$TMP/scaling.png"
 set multiplot layout 1,2 title "gluster-vip against addresses on the node (median, p10–p90 bars; $SCALE_RUNS rounds, Facter $FACTER_RUNS)"
 set logscale xy
 set xrange [5:20000]
 set grid
-set key left top font ",9"
+set key outside bottom center horizontal maxrows 3 font ",9"
 set datafile missing "-"
 set xlabel "IPv6 addresses on the node"
 set title "wall time per run, through ip netns exec (raw)"
