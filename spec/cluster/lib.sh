@@ -22,6 +22,7 @@ GC_REPO=$(cd "$GC_LIB_DIR/../.." && pwd)
 : "${GC_VRID:=51}"          # virtual_router_id
 : "${GC_VERBOSE:=0}"        # 1: echo every step
 : "${GC_KEEP:=0}"           # 1: keep the temp dir on exit (for debugging)
+: "${GC_FACTER_SHIM:=1}"    # 1: puppet runs with rubylib/augeas.rb on RUBYLIB (see that file)
 
 GC_ID=${GC_ID:-$$}
 GC_BR_NS="gc${GC_ID}-br"
@@ -414,14 +415,15 @@ GC_APPLY_SEQ=0
 # arguments) and `check` at NODE's config. Bounded by a 120 s timeout.
 # Output goes to NODE's puppet.log; returns puppet's exit code.
 gc_apply() {
-  local node=$1 i d
+  local node=$1 i d rubylib=${RUBYLIB:-}
   i=$(gc_node_index "$node")
   d=$(gc_node_dir "$i")
   mkdir -p "$d"/puppet/{conf,var,code,log,run,public} "$d/etc"
+  [ "$GC_FACTER_SHIM" = 1 ] && rubylib="$GC_LIB_DIR/rubylib${rubylib:+:$rubylib}"
   {
     echo "=== apply $GC_APPLY_SEQ at $(gc_elapsed)s"
     ip netns exec "$(gc_ns "$i")" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$node" \
-      timeout --kill-after=5 120 env GLUSTER_VIP_CONFIG="$(gc_gv_conf "$node")" \
+      timeout --kill-after=5 120 env GLUSTER_VIP_CONFIG="$(gc_gv_conf "$node")" RUBYLIB="$rubylib" \
       puppet apply --detailed-exitcodes --color=false --certname="$node" \
       --confdir="$d/puppet/conf" --vardir="$d/puppet/var" --codedir="$d/puppet/code" \
       --logdir="$d/puppet/log" --rundir="$d/puppet/run" --publicdir="$d/puppet/public" \
