@@ -307,7 +307,7 @@ func BenchmarkOS(b *testing.B) {
 				src := NewOS()
 				for b.Loop() {
 					var err error
-					if sinkAddrs, err = src.Addresses(family); err != nil {
+					if sinkAddrs, err = src.Addresses(family, netip.Addr{}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -10,8 +10,10 @@ import (
 // unit tests feed recorded observations instead.
 type Source interface {
 	// Addresses lists the node's addresses of one family (4 or 6), or of
-	// both when family is 0.
-	Addresses(family int) ([]Address, error)
+	// both when family is 0. When only is valid, the source may return
+	// nothing if no address equals it: the decision needs the rest only
+	// when the VIP is here.
+	Addresses(family int, only netip.Addr) ([]Address, error)
 	// Gateway returns the IPv4 default gateway.
 	Gateway() (netip.Addr, error)
 	// Keepalived tells whether the keepalived of pidfile is alive.
@@ -36,7 +38,12 @@ func Evaluate(ctx context.Context, cfg Config, src Source, full bool) (Facts, Ob
 				family = 4
 			}
 		}
-		obs.Addresses, obs.Err = src.Addresses(family)
+		var only netip.Addr
+		if !full && cfg.Interface == "" {
+			// With an interface set, its absence must still be told apart.
+			only = cfg.VIP
+		}
+		obs.Addresses, obs.Err = src.Addresses(family, only)
 	}
 	if (needAddrs && cfg.Mode == ModeUnset) || full {
 		obs.Gateway, obs.GatewayErr = src.Gateway()

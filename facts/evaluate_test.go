@@ -19,7 +19,7 @@ type recorded struct {
 	probe    ProbeResult
 }
 
-func (r *recorded) Addresses(family int) ([]Address, error) {
+func (r *recorded) Addresses(family int, _ netip.Addr) ([]Address, error) {
 	r.families = append(r.families, family)
 	var out []Address
 	for _, a := range r.obs.Addresses {

@@ -32,9 +32,9 @@ const (
 	// A dump that the kernel flags as interrupted (addresses changed under
 	// it) is taken again, this many times at most.
 	dumpAttempts = 5
-	// One receive buffer large enough that the kernel fills it with big
-	// batches: fewer system calls for nodes with many addresses.
-	recvBufSize = 1 << 20
+	// The kernel sends dumps in datagrams of at most 32 KiB; twice that
+	// leaves room and keeps the resident set small.
+	recvBufSize = 64 << 10
 	// Every netlink read gives up after this long: never hang Facter.
 	netlinkTimeout = 2 * time.Second
 )
@@ -43,7 +43,13 @@ const (
 // their flags and IFA_CACHEINFO ages. net.Interfaces() shows neither,
 // lists addresses on down links as if they counted, and can return a
 // partial dump while addresses change.
-func (o *OS) Addresses(family int) ([]Address, error) {
+//
+// When only is an IPv6 address, the kernel is first asked for that one
+// address: where it is absent (every non-holder) no dump is needed. IPv6
+// dumps cost the kernel time that grows with the square of the address
+// count (in6_dump_addrs walks its list from the start for every batch);
+// IPv4 has no single-address request.
+func (o *OS) Addresses(family int, only netip.Addr) ([]Address, error) {
 	af := unix.AF_UNSPEC
 	switch family {
 	case 4:
@@ -56,18 +62,34 @@ func (o *OS) Addresses(family int) ([]Address, error) {
 		return nil, err
 	}
 	defer nl.close()
+	if only.Is6() && !only.Is4In6() {
+		found, err := nl.has6(only)
+		if err != nil || !found {
+			return nil, err
+		}
+	}
 	var lastErr error
 	for attempt := 0; attempt < dumpAttempts; attempt++ {
-		links, err := nl.dump(unix.RTM_GETLINK, unix.AF_UNSPEC)
+		var links [][]byte
+		err := nl.request(unix.RTM_GETLINK, unix.NLM_F_DUMP, ifinfomsg(unix.AF_UNSPEC), func(m []byte) error {
+			links = append(links, append([]byte(nil), m...))
+			return nil
+		})
 		if err == nil {
-			var addrs [][]byte
-			addrs, err = nl.dump(unix.RTM_GETADDR, af)
+			// Read the clock before the dump, so that ages can only come
+			// out younger than they are.
+			now, cerr := jiffyNow()
+			if cerr != nil {
+				return nil, cerr
+			}
+			var p *dumpParser
+			if p, err = newDumpParser(links, now); err != nil {
+				return nil, err
+			}
+			// Addresses are parsed in place, from the receive buffer.
+			err = nl.request(unix.RTM_GETADDR, unix.NLM_F_DUMP, ifaddrmsg(af, 0), p.addr)
 			if err == nil {
-				now, cerr := jiffyNow()
-				if cerr != nil {
-					return nil, cerr
-				}
-				return parseDump(links, addrs, now)
+				return p.out, nil
 			}
 		}
 		if !errors.Is(err, errDumpInterrupted) {
@@ -107,28 +129,59 @@ func dialNetlink() (*netlinkConn, error) {
 
 func (c *netlinkConn) close() { unix.Close(c.fd) }
 
-// dump sends one dump request and returns the payload of every reply
-// message, each starting with its ifinfomsg or ifaddrmsg.
-func (c *netlinkConn) dump(typ uint16, family int) ([][]byte, error) {
-	c.seq++
-	var body []byte
-	if typ == unix.RTM_GETLINK {
-		body = make([]byte, unix.SizeofIfInfomsg)
-	} else {
-		body = make([]byte, unix.SizeofIfAddrmsg)
+func ifinfomsg(family int) []byte {
+	b := make([]byte, unix.SizeofIfInfomsg)
+	b[0] = byte(family)
+	return b
+}
+
+func ifaddrmsg(family, bits int) []byte {
+	b := make([]byte, unix.SizeofIfAddrmsg)
+	b[0], b[1] = byte(family), byte(bits)
+	return b
+}
+
+// has6 asks the kernel whether a is one of this node's IPv6 addresses.
+func (c *netlinkConn) has6(a netip.Addr) (bool, error) {
+	raw := a.As16()
+	// Strict checking wants prefix length, flags and scope zero.
+	body := append(ifaddrmsg(unix.AF_INET6, 0), rtattrBytes(unix.IFA_ADDRESS, raw[:])...)
+	found := false
+	err := c.request(unix.RTM_GETADDR, unix.NLM_F_ACK, body, func([]byte) error {
+		found = true
+		return nil
+	})
+	if errors.Is(err, unix.EADDRNOTAVAIL) {
+		return false, nil
 	}
-	body[0] = byte(family)
+	return found, err
+}
+
+func rtattrBytes(typ uint16, v []byte) []byte {
+	l := unix.SizeofRtAttr + len(v)
+	b := make([]byte, (l+unix.RTA_ALIGNTO-1)&^(unix.RTA_ALIGNTO-1))
+	nativeEndian.PutUint16(b[0:], uint16(l))
+	nativeEndian.PutUint16(b[2:], typ)
+	copy(b[unix.SizeofRtAttr:], v)
+	return b
+}
+
+// request sends one request and calls fn with the payload of every reply
+// message, each starting with its ifinfomsg or ifaddrmsg. The payload is
+// valid only during the call: the buffer is reused by the next read. A
+// dump ends with NLMSG_DONE, a request with NLM_F_ACK with its ack.
+func (c *netlinkConn) request(typ uint16, flags uint16, body []byte, fn func([]byte) error) error {
+	c.seq++
 	req := make([]byte, unix.SizeofNlMsghdr+len(body))
 	h := (*unix.NlMsghdr)(unsafe.Pointer(&req[0]))
 	h.Len = uint32(len(req))
 	h.Type = typ
-	h.Flags = unix.NLM_F_REQUEST | unix.NLM_F_DUMP
+	h.Flags = unix.NLM_F_REQUEST | flags
 	h.Seq = c.seq
 	copy(req[unix.SizeofNlMsghdr:], body)
 	if err := unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("netlink: send %s: %w", dumpName(typ), err)
+		return fmt.Errorf("netlink: send %s: %w", dumpName(typ), err)
 	}
-	var out [][]byte
 	interrupted := false
 	// Bounded: a dump of a million addresses is still far below this.
 	for reads := 0; reads < 1<<16; reads++ {
@@ -137,13 +190,15 @@ func (c *netlinkConn) dump(typ uint16, family int) ([][]byte, error) {
 			if errors.Is(err, unix.EINTR) {
 				continue
 			}
-			return nil, fmt.Errorf("netlink: receive %s: %w", dumpName(typ), err)
+			return fmt.Errorf("netlink: receive %s: %w", dumpName(typ), err)
 		}
-		msgs, err := splitMessages(c.buf[:n])
-		if err != nil {
-			return nil, fmt.Errorf("netlink: parse %s: %w", dumpName(typ), err)
-		}
-		for _, m := range msgs {
+		b := c.buf[:n]
+		for len(b) > 0 {
+			m, rest, err := nextMessage(b)
+			if err != nil {
+				return fmt.Errorf("netlink: parse %s: %w", dumpName(typ), err)
+			}
+			b = rest
 			if m.Header.Seq != c.seq {
 				continue
 			}
@@ -153,23 +208,25 @@ func (c *netlinkConn) dump(typ uint16, family int) ([][]byte, error) {
 			switch m.Header.Type {
 			case unix.NLMSG_DONE:
 				if interrupted {
-					return nil, errDumpInterrupted
+					return errDumpInterrupted
 				}
-				return out, nil
+				return nil
 			case unix.NLMSG_ERROR:
-				if len(m.Data) >= 4 {
-					if errno := -int32(nativeEndian.Uint32(m.Data[:4])); errno != 0 {
-						return nil, fmt.Errorf("netlink: %s: %w", dumpName(typ), unix.Errno(errno))
-					}
+				if len(m.Data) < 4 {
+					return fmt.Errorf("netlink: %s: short error message", dumpName(typ))
 				}
-				return nil, fmt.Errorf("netlink: %s: error message", dumpName(typ))
+				if errno := -int32(nativeEndian.Uint32(m.Data[:4])); errno != 0 {
+					return fmt.Errorf("netlink: %s: %w", dumpName(typ), unix.Errno(errno))
+				}
+				return nil // the ack of a request
 			default:
-				// The payload is copied: the buffer is reused by the next read.
-				out = append(out, append([]byte(nil), m.Data...))
+				if err := fn(m.Data); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	return nil, fmt.Errorf("netlink: %s: no end of dump", dumpName(typ))
+	return fmt.Errorf("netlink: %s: no end of reply", dumpName(typ))
 }
 
 type netlinkMessage struct {
@@ -177,28 +234,26 @@ type netlinkMessage struct {
 	Data   []byte
 }
 
-// splitMessages splits one datagram into its netlink messages.
-func splitMessages(b []byte) ([]netlinkMessage, error) {
-	var msgs []netlinkMessage
-	for len(b) >= unix.SizeofNlMsghdr {
-		var h unix.NlMsghdr
-		h.Len = nativeEndian.Uint32(b[0:4])
-		h.Type = nativeEndian.Uint16(b[4:6])
-		h.Flags = nativeEndian.Uint16(b[6:8])
-		h.Seq = nativeEndian.Uint32(b[8:12])
-		h.Pid = nativeEndian.Uint32(b[12:16])
-		l := int(h.Len)
-		if l < unix.SizeofNlMsghdr || l > len(b) {
-			return nil, fmt.Errorf("message length %d, %d bytes left", l, len(b))
-		}
-		msgs = append(msgs, netlinkMessage{Header: h, Data: b[unix.SizeofNlMsghdr:l]})
-		adv := (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1)
-		if adv >= len(b) {
-			break
-		}
-		b = b[adv:]
+// nextMessage splits the first netlink message off b.
+func nextMessage(b []byte) (netlinkMessage, []byte, error) {
+	if len(b) < unix.SizeofNlMsghdr {
+		return netlinkMessage{}, nil, fmt.Errorf("%d bytes left, less than a message header", len(b))
 	}
-	return msgs, nil
+	var h unix.NlMsghdr
+	h.Len = nativeEndian.Uint32(b[0:4])
+	h.Type = nativeEndian.Uint16(b[4:6])
+	h.Flags = nativeEndian.Uint16(b[6:8])
+	h.Seq = nativeEndian.Uint32(b[8:12])
+	h.Pid = nativeEndian.Uint32(b[12:16])
+	l := int(h.Len)
+	if l < unix.SizeofNlMsghdr || l > len(b) {
+		return netlinkMessage{}, nil, fmt.Errorf("message length %d, %d bytes left", l, len(b))
+	}
+	adv := (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1)
+	if adv > len(b) {
+		adv = len(b)
+	}
+	return netlinkMessage{Header: h, Data: b[unix.SizeofNlMsghdr:l]}, b[adv:], nil
 }
 
 func dumpName(typ uint16) string {

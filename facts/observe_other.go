@@ -16,7 +16,7 @@ type OS struct{}
 func NewOS() *OS { return &OS{} }
 
 // Addresses is not implemented here.
-func (*OS) Addresses(int) ([]Address, error) { return nil, ErrNotImplemented }
+func (*OS) Addresses(int, netip.Addr) ([]Address, error) { return nil, ErrNotImplemented }
 
 // Gateway is not implemented here.
 func (*OS) Gateway() (netip.Addr, error) { return netip.Addr{}, ErrNotImplemented }

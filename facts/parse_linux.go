@@ -14,37 +14,57 @@ import (
 var nativeEndian = binary.NativeEndian
 
 // parseDump turns the payloads of a link dump and an address dump into
-// Addresses. It is pure, so it is tested on captured dumps. now is the
+// Addresses. It is pure, so it is tested on built dumps. now is the
 // kernel clock in cstamp units (see jiffyNow).
 func parseDump(links, addrs [][]byte, now uint32) ([]Address, error) {
-	ifs := make(map[int]Interface, len(links))
+	p, err := newDumpParser(links, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range addrs {
+		if err := p.addr(m); err != nil {
+			return nil, err
+		}
+	}
+	return p.out, nil
+}
+
+// dumpParser collects Addresses from address messages as they arrive,
+// so that the OS reads them in place from its receive buffer.
+type dumpParser struct {
+	ifs map[int]Interface
+	now uint32
+	out []Address
+}
+
+func newDumpParser(links [][]byte, now uint32) (*dumpParser, error) {
+	p := &dumpParser{ifs: make(map[int]Interface, len(links)), now: now}
 	for _, m := range links {
 		ifi, err := parseLink(m)
 		if err != nil {
 			return nil, err
 		}
-		ifs[ifi.Index] = ifi
+		p.ifs[ifi.Index] = ifi
 	}
-	out := make([]Address, 0, len(addrs))
-	for _, m := range addrs {
-		a, ok, err := parseAddr(m, now)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		ifi, known := ifs[a.Index]
-		if !known {
-			// The link went away between the two dumps: its addresses are
-			// gone too.
-			continue
-		}
-		a.Interface = ifi.Name
-		a.Up = ifi.Up && ifi.Running
-		out = append(out, a)
+	return p, nil
+}
+
+// addr parses one address message. Strings are copied out of m.
+func (p *dumpParser) addr(m []byte) error {
+	a, ok, err := parseAddr(m, p.now)
+	if err != nil || !ok {
+		return err
 	}
-	return out, nil
+	ifi, known := p.ifs[a.Index]
+	if !known {
+		// The link went away between the two dumps: its addresses are
+		// gone too.
+		return nil
+	}
+	a.Interface = ifi.Name
+	a.Up = ifi.Up && ifi.Running
+	p.out = append(p.out, a)
+	return nil
 }
 
 func parseLink(m []byte) (Interface, error) {

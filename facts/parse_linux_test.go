@@ -110,7 +110,7 @@ func TestCstampNow(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func TestSplitMessages(t *testing.T) {
+func TestNextMessage(t *testing.T) {
 	msg := func(typ uint16, payload []byte) []byte {
 		b := make([]byte, unix.SizeofNlMsghdr)
 		binary.NativeEndian.PutUint32(b[0:], uint32(unix.SizeofNlMsghdr+len(payload)))
@@ -123,12 +123,14 @@ func TestSplitMessages(t *testing.T) {
 		return b
 	}
 	buf := append(msg(unix.RTM_NEWADDR, []byte{1, 2, 3}), msg(unix.NLMSG_DONE, []byte{0, 0, 0, 0})...)
-	ms, err := splitMessages(buf)
+	m, rest, err := nextMessage(buf)
 	require.NoError(t, err)
-	require.Len(t, ms, 2)
-	assert.Equal(t, []byte{1, 2, 3}, ms[0].Data)
-	assert.Equal(t, uint16(unix.NLMSG_DONE), ms[1].Header.Type)
-	_, err = splitMessages(buf[:18]) // cut inside the first message
+	assert.Equal(t, []byte{1, 2, 3}, m.Data)
+	m, rest, err = nextMessage(rest)
+	require.NoError(t, err)
+	assert.Equal(t, uint16(unix.NLMSG_DONE), m.Header.Type)
+	assert.Empty(t, rest)
+	_, _, err = nextMessage(buf[:18]) // cut inside the first message
 	assert.Error(t, err)
 }
 
@@ -145,6 +147,11 @@ func FuzzParseDump(f *testing.F) {
 				}
 			}
 		}
-		_, _ = splitMessages(addr)
+		for b := addr; len(b) > 0; {
+			var err error
+			if _, b, err = nextMessage(b); err != nil {
+				break
+			}
+		}
 	})
 }

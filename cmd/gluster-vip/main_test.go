@@ -24,7 +24,7 @@ type fakeNode struct {
 	slow  time.Duration
 }
 
-func (n fakeNode) Addresses(int) ([]facts.Address, error) {
+func (n fakeNode) Addresses(int, netip.Addr) ([]facts.Address, error) {
 	if n.panic {
 		panic("boom")
 	}
@@ -127,12 +127,25 @@ func TestNeverHangs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes the deadline")
 	}
+	var out, errb bytes.Buffer
+	exited := make(chan int, 1)
+	a := &app{stdout: &out, stderr: &errb, getenv: func(string) string { return "" },
+		source: fakeNode{slow: 10 * time.Second}, euid: 1000, command: "/usr/local/bin/gluster-vip",
+		// The real exit ends the process; here the watchdog's goroutine parks.
+		exit: func(code int) { exited <- code; select {} }}
 	start := time.Now()
-	r := runApp(t, fakeNode{slow: 10 * time.Second}, nil, "--vip", "203.0.113.10")
+	go a.run([]string{"--vip", "203.0.113.10"})
+	select {
+	case code := <-exited:
+		assert.Equal(t, 0, code, "the fact exits 0 even then")
+	case <-time.After(deadline + 2*time.Second):
+		t.Fatal("the watchdog did not fire")
+	}
 	assert.Less(t, time.Since(start), deadline+time.Second)
-	f := factOf(t, r)
+	f := factOf(t, result{stdout: out.String()})
 	assert.Equal(t, false, f["holder"])
 	assert.Contains(t, f["error"], "did not finish within")
+	assert.Equal(t, "gluster-vip: observation did not finish within 5s\n", errb.String())
 }
 
 func TestConfigPrecedence(t *testing.T) {
