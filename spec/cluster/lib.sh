@@ -393,6 +393,11 @@ gc_fact_holder() {
   gc_fact "$1" | ruby -rjson -e 'begin; v = JSON.parse($stdin.read)["gluster_vip_holder"]; puts(v.nil? ? "?" : v); rescue; puts "?"; end'
 }
 
+# gc_fact_field NODE FIELD: one field of NODE's gluster_vip fact (nil prints "null").
+gc_fact_field() {
+  gc_fact "$1" | ruby -rjson -e 'begin; v = JSON.parse($stdin.read)["gluster_vip"][ARGV[0]]; puts(v.nil? ? "null" : v); rescue; puts "?"; end' "$2"
+}
+
 # --- the ledger ---------------------------------------------------------
 
 gc_ledger() { echo "$GC_TMP/ledger"; }

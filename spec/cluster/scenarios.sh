@@ -76,6 +76,7 @@ sc_fresh() {
   gc_settle_wait
   for n in $(gc_all_nodes); do
     gc_check "$n has no gluster-vip config before its first run" test ! -e "$(gc_gv_conf "$n")"
+    gc_check "$n's fact says mode unconfigured before its first run" test "$(gc_fact_field "$n" mode)" = unconfigured
   done
   gc_ledger_reset
   gc_site_all "$VIP" "" "config keepalived consumer"
