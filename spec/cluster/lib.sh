@@ -135,7 +135,6 @@ gc_cleanup() {
     ip netns del "$ns" 2>/dev/null
     [ -e "/etc/netns/$ns" ] && rm -rf "/etc/netns/$ns"
   done
-  rmdir /etc/netns 2>/dev/null
   if [ -n "$GC_TMP" ] && [ -d "$GC_TMP" ]; then
     if [ "$GC_KEEP" = 1 ]; then gc_log "kept $GC_TMP"; else rm -rf "$GC_TMP"; fi
   fi

@@ -39,13 +39,26 @@ if [ "$family" = both ]; then
   gc_require
   t0=$(gc_now_ms)
   GC_TMP=$(mktemp -d /tmp/gc-build.XXXXXX)
+  mkdir -p "$GC_TMP/modules"
   trap 'rm -rf "$GC_TMP"' EXIT
   gc_build
   export GC_BIN_PREBUILT=$GC_BIN
   rc=0
   out4=$(mktemp) out6=$(mktemp)
-  bash "$GC_SELF" --family 4 --only "$only" | tee "$out4" || rc=1
-  bash "$GC_SELF" --family 6 --only "$only" | tee "$out6" || rc=1
+  # Each family in the background, waited for, so that a TERM or INT here is
+  # passed on to it (by PID) and its own trap tears its cluster down.
+  child=""
+  trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child"; rm -rf "$GC_TMP" "$out4" "$out6"; exit 143' TERM INT
+  for f in 4 6; do
+    out=$out4
+    [ "$f" = 6 ] && out=$out6
+    bash "$GC_SELF" --family "$f" --only "$only" >"$out" 2>&1 &
+    child=$!
+    tail -n +1 -f --pid="$child" "$out" &
+    wait "$child" || rc=1
+    child=""
+    wait
+  done
   secs=$(awk -v ms=$(($(gc_now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
   echo "=== summary (${secs}s wall, IPv4 + IPv6)"
   grep -h '^PASS\|^FAIL' "$out4" "$out6"
