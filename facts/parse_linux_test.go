@@ -16,14 +16,9 @@ import (
 // Builders for the payloads of link and address dump messages, laid out
 // as the kernel sends them.
 
-func rtattr(typ uint16, v []byte) []byte {
-	l := unix.SizeofRtAttr + len(v)
-	b := make([]byte, (l+3)&^3)
-	binary.NativeEndian.PutUint16(b[0:], uint16(l))
-	binary.NativeEndian.PutUint16(b[2:], typ)
-	copy(b[4:], v)
-	return b
-}
+// rtattr is the production encoder: messages built with it are what the
+// request code sends, too.
+var rtattr = rtattrBytes
 
 func linkMsg(index int, name string, flags uint32) []byte {
 	b := make([]byte, unix.SizeofIfInfomsg)
