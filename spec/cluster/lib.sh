@@ -294,13 +294,17 @@ gc_ka_start() {
 
 # gc_ka_stop NODE [SIGNAL]: stop NODE's keepalived by its recorded PID
 # (SIGTERM by default: keepalived releases the VIP). With KILL, the parent
-# and the VRRP child are both killed at once, which leaves the VIP behind.
+# and the VRRP child are both killed, which leaves the VIP behind.
 gc_ka_stop() {
   local node=$1 sig=${2:-TERM} pid child
   pid=${GC_KA_PID[$node]:-}
   child=${GC_KA_CHILD[$node]:-}
   [ -n "$pid" ] || return 0
   if [ "$sig" = KILL ]; then
+    # Stop the parent first: killed while it runs, it would respawn the VRRP
+    # child, or its child would get SIGTERM as the parent dies, and either
+    # one releases the VIP. Stopped, it can do neither; then kill both.
+    kill -STOP "$pid" 2>/dev/null
     [ -n "$child" ] && kill -KILL "$child" 2>/dev/null
     kill -KILL "$pid" 2>/dev/null
   fi
