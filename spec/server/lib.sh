@@ -21,14 +21,13 @@ GS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 : "${GS_SERVER_START_TIMEOUT:=150}" # seconds for puppetserver to answer (measured ~25 s idle)
 : "${GS_AGENT_TIMEOUT:=180}"        # seconds for one agent run
-: "${GS_JAVA_HEAP:=-Xms256m -Xmx384m}"
-: "${GS_JRUBY_INSTANCES:=1}"
+: "${GS_JAVA_HEAP:=-Xms256m -Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+: "${GS_JRUBY_INSTANCES:=2}"   # 2: pluginsync of 3 fresh agents (~200 stdlib files each) is served in parallel
 
 GS_SERVER=puppet.example.test
 GS_SERVER_ADDR=198.51.100.2
 GS_SRV_NS="gs${GC_ID}-srv"
 GS_SERVER_PID=""
-GS_NETNS_ETC=()              # /etc/netns/<ns> directories this run created
 GS_HOST_DIRS=()              # empty /etc/X mount points this run created (see gs_host_mountpoint)
 
 # Our names, for the functions of spec/cluster/lib.sh that use them.
@@ -80,20 +79,19 @@ gs_init() {
 }
 
 # gs_cleanup: the server by its PID, then everything gc_cleanup removes
-# (keepalived by PID, whatever still runs in our namespaces, the namespaces,
-# /etc/netns/<ns>, the temp dir).
+# (keepalived by PID, whatever still runs in our namespaces, the namespaces and
+# their /etc/netns/<ns>, the temp dir), then the /etc mount points we made.
 gs_cleanup() {
   local rc=$? d
   trap - EXIT INT TERM
   set +e
   gs_server_stop
-  for d in "${GS_NETNS_ETC[@]}"; do rm -rf "$d"; done
+  (exit "$rc")
+  gc_cleanup
   # Another run of this suite may still bind-mount over it: leave it to that run.
   for d in "${GS_HOST_DIRS[@]}"; do
     compgen -G "/etc/netns/gs*/$(basename "$d")" >/dev/null || rmdir "$d" 2>/dev/null
   done
-  (exit "$rc")
-  gc_cleanup
   ip netns list 2>/dev/null | grep -qw "$GS_SRV_NS" && echo "gs: cleanup: namespace $GS_SRV_NS is still there" >&2
   return "$rc"
 }
@@ -124,15 +122,8 @@ gs_net_up() {
   gc_debug "network up: $GC_BR_NS, $GS_SRV_NS ($GS_SERVER_ADDR) and $GC_NODES nodes"
 }
 
-# gs_netns_etc NS: /etc/netns/NS, made (and remembered for cleanup) if needed.
-gs_netns_etc() {
-  local d=/etc/netns/$1
-  if [ ! -d "$d" ]; then
-    mkdir -p "$d"
-    GS_NETNS_ETC+=("$d")
-  fi
-  echo "$d"
-}
+# gs_netns_etc NS: /etc/netns/NS, made if needed (gc_cleanup removes it with NS).
+gs_netns_etc() { mkdir -p "/etc/netns/$1" && echo "/etc/netns/$1"; }
 
 # gs_host_mountpoint /etc/X: make sure /etc/X exists (an empty directory,
 # removed at cleanup if this run made it), so that ip netns exec bind-mounts
@@ -293,6 +284,9 @@ environmentpath = $s/code/environments
 basemodulepath = $s/code/modules
 environment_timeout = 0
 reports = store
+# Keep each node's last facts (server_data/facts/NODE.json), so the suite can
+# check the facts an agent sent on a given run. Debian's default keeps none.
+facts_terminus = json
 EOF
   # The production environment: only this module, the example consumer and
   # stdlib, each a symlink; an explicit modulepath, so Debian's basemodulepath
@@ -378,11 +372,10 @@ gs_server_rss_mb() { awk '/^VmRSS/ { printf "%d\n", $2 / 1024 }' "/proc/$GS_SERV
 # gs_server_facts NODE: the facts NODE's agent sent on its last run, as the
 # server stored them, printed as JSON (gluster_vip_holder and gluster_vip only).
 gs_server_facts() {
-  ruby -ryaml -rjson -e '
-    d = YAML.unsafe_load_file(ARGV[0])
-    v = d.respond_to?(:values) ? d.values : d["values"]
+  ruby -rjson -e '
+    v = JSON.parse(File.read(ARGV[0]))["values"]
     puts JSON.generate({"gluster_vip_holder" => v["gluster_vip_holder"], "gluster_vip" => v["gluster_vip"]})
-  ' "$(gs_srv_dir)/var/yaml/facts/$1.yaml"
+  ' "$(gs_srv_dir)/var/server_data/facts/$1.json"
 }
 
 # --- the agents -----------------------------------------------------------
