@@ -76,7 +76,10 @@ expect_rc() {
 }
 
 # expect_server_fact NODE PATH WANT: the fact NODE sent on its last run (as the
-# server stored it) has JSON value WANT at PATH.
+# server stored it, which is what its manifests saw) has JSON value WANT at PATH.
+# A null inside the structured fact arrives as '' (PUPPET_NULL): Puppet's fact
+# sanitizer (Puppet::Node::Facts#sanitize_fact) turns nil into nil.to_s.
+PUPPET_NULL='""'
 expect_server_fact() {
   local facts
   facts=$(gs_server_facts "$1") || facts='{}'
@@ -138,8 +141,8 @@ sc_first_run() {
     expect_server_fact "$n" gluster_vip_holder false
     expect_server_fact "$n" gluster_vip.mode '"unconfigured"'
     expect_server_fact "$n" gluster_vip.version "\"$VERSION\""
-    expect_server_fact "$n" gluster_vip.error null
-    expect_server_fact "$n" gluster_vip.config '"/etc/gluster-vip/gluster-vip.conf"'
+    expect_server_fact "$n" gluster_vip.error "$PUPPET_NULL"
+    expect_server_fact "$n" gluster_vip.config "$PUPPET_NULL"
     expect_server_fact "$n" gluster_vip.command "\"$(gs_vardir "$n")/facts.d/.gluster_vip/gluster-vip-linux-$ARCH\""
     gs_expect_eq "$n: keepalived.conf untouched by the catalog" "${KA_SHA[$n]}" "$(bin_sha "$(gc_ka_conf "$n")")"
     gc_check "$n: the catalog wrote its gluster-vip config" test -s "$(gc_gv_conf "$n")"
@@ -259,7 +262,7 @@ SH
   expect_server_fact "$holder" gluster_vip_holder false
   expect_server_fact "$holder" gluster_vip.mode '"unconfigured"'
   expect_server_fact "$holder" gluster_vip.error "\"$error\""
-  expect_server_fact "$holder" gluster_vip.version null
+  expect_server_fact "$holder" gluster_vip.version "$PUPPET_NULL"
   json=$(GS_PATH_PREFIX=$fake gs_fact "$holder" --json gluster_vip_holder gluster_vip)
   gs_expect_eq "$holder: facter -p gluster_vip_holder as riscv64" false "$(gs_json_get "$json" gluster_vip_holder)"
   gs_expect_eq "$holder: facter -p gluster_vip.error as riscv64" "\"$error\"" "$(gs_json_get "$json" gluster_vip.error)"
