@@ -337,8 +337,10 @@ gs_server_wait() {
       gc_die "puppetserver (pid $GS_SERVER_PID) exited during start"
     fi
     if [ "$(head -c1 "$s/run/restart" 2>/dev/null)" = 1 ]; then
-      status=$(ip netns exec "$GS_SRV_NS" curl -s --max-time 5 --cacert "$s/ssl/certs/ca.pem" \
-        --resolve "$GS_SERVER:8140:$GS_SERVER_ADDR" "https://$GS_SERVER:8140/status/v1/simple" 2>/dev/null)
+      status=$(ip netns exec "$GS_SRV_NS" timeout 10 ruby -rnet/http -ropenssl -e '
+        h = Net::HTTP.new(ARGV[0], 8140); h.use_ssl = true; h.ca_file = ARGV[1]
+        h.ipaddr = ARGV[2]; h.open_timeout = h.read_timeout = 5
+        print h.get("/status/v1/simple").body' "$GS_SERVER" "$s/ssl/certs/ca.pem" "$GS_SERVER_ADDR" 2>/dev/null)
       [ "$status" = running ] && break
     fi
     sleep 0.5
