@@ -28,6 +28,7 @@ GS_SERVER=puppet.example.test
 GS_SERVER_ADDR=198.51.100.2
 GS_SRV_NS="gs${GC_ID}-srv"
 GS_SERVER_PID=""
+GS_SERVER_READY_S=""         # seconds from start to /status/v1/simple "running"
 GS_HOST_DIRS=()              # empty /etc/X mount points this run created (see gs_host_mountpoint)
 
 # Our names, for the functions of spec/cluster/lib.sh that use them.
@@ -326,7 +327,9 @@ gs_server_start() {
 }
 
 # gs_server_wait: until the restart file says 1 and /status/v1/simple answers
-# "running", at most GS_SERVER_START_TIMEOUT seconds; then print the time taken.
+# "running", at most GS_SERVER_START_TIMEOUT seconds; sets GS_SERVER_READY_S to
+# the seconds since the start. It runs in this shell, not in $(...), so that a
+# SIGTERM's trap runs within half a second, not when the wait ends.
 gs_server_wait() {
   local s deadline status=""
   s=$(gs_srv_dir)
@@ -349,7 +352,8 @@ gs_server_wait() {
     tail -n 30 "$s/log/puppetserver.log" >&2
     gc_die "puppetserver did not answer /status/v1/simple within ${GS_SERVER_START_TIMEOUT}s (got '$status')"
   fi
-  awk -v ms=$(($(gc_now_ms) - GS_SERVER_T0)) 'BEGIN { printf "%.1f\n", ms / 1000 }'
+  # shellcheck disable=SC2034 # read by the scenarios
+  GS_SERVER_READY_S=$(awk -v ms=$(($(gc_now_ms) - GS_SERVER_T0)) 'BEGIN { printf "%.1f", ms / 1000 }')
 }
 
 # gs_server_stop: SIGTERM the server by its PID, at most 20 s, then SIGKILL.

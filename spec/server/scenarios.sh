@@ -273,8 +273,8 @@ SH
 
 gc_scenario "provisioning: keepalived with the catalog's config, fresh agents" provision
 if [ "$GC_FAILED" = 0 ]; then
-  secs=$(gs_server_wait)
-  gc_log "puppetserver answers /status/v1/simple ${secs}s after start, RSS $(gs_server_rss_mb) MB"
+  gs_server_wait
+  gc_log "puppetserver answers /status/v1/simple ${GS_SERVER_READY_S}s after start, RSS $(gs_server_rss_mb) MB"
   gc_scenario "a. first agent run: pluginsync, the fact on that run, exactly the master" sc_first_run
   gc_scenario "b. facter -p: holder true on the master only, mode, structured fact" sc_facter
   gc_scenario "c. failover under agent runs: exactly the new master" sc_failover
