@@ -279,15 +279,19 @@ func TestNetnsSoleHolder(t *testing.T) {
 	}
 }
 
+// twoNodes is a's view of the lab in each family: the VIP, a's own
+// address, and the two nodes as peers.
+var twoNodes = []struct {
+	name     string
+	vip, src netip.Addr
+	peers    []netip.Addr
+}{
+	{"IPv4", vip4, addrA4, []netip.Addr{addrA4, addrB4}},
+	{"IPv6", vip6, addrA6, []netip.Addr{addrA6, addrB6}},
+}
+
 func TestNetnsConflict(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		vip, src netip.Addr
-		peers    []netip.Addr
-	}{
-		{"IPv4", vip4, addrA4, []netip.Addr{addrA4, addrB4}},
-		{"IPv6", vip6, addrA6, []netip.Addr{addrA6, addrB6}},
-	} {
+	for _, tc := range twoNodes {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLab(t)
 			l.addVIP(t, l.a, tc.vip)
@@ -354,14 +358,7 @@ func TestNetnsConflictWithAbsentPeer(t *testing.T) {
 // A peer that is down is not reached, and the probe keeps its budget: the
 // cut-off side of a partition comes out as "quorum lost".
 func TestNetnsPeerDown(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		vip, src netip.Addr
-		peers    []netip.Addr
-	}{
-		{"IPv4", vip4, addrA4, []netip.Addr{addrA4, addrB4}},
-		{"IPv6", vip6, addrA6, []netip.Addr{addrA6, addrB6}},
-	} {
+	for _, tc := range twoNodes {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLab(t)
 			l.addVIP(t, l.a, tc.vip)
