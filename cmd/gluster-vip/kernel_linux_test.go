@@ -95,6 +95,17 @@ func pair(t *testing.T) (a, b string) {
 	return a, b
 }
 
+// writeConfig writes a config file as Puppet would: root's, 0644, in a
+// 0755 directory, which is what the binary accepts when run as root.
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	conf := filepath.Join(dir, "gluster-vip.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(text), 0o644))
+	return conf
+}
+
 type answer struct {
 	code int
 	fact map[string]any
@@ -245,10 +256,7 @@ func TestKernelConfigFile(t *testing.T) {
 	needRoot(t, "setpriv")
 	a, _ := pair(t)
 	sh(t, "ip", "-n", a, "addr", "add", "203.0.113.10/32", "dev", "eth0")
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	conf := filepath.Join(dir, "gluster-vip.conf")
-	require.NoError(t, os.WriteFile(conf, []byte("# written by a test\nvip = 203.0.113.10\nsettle = 0s\nprobe = 0s\n"), 0o644))
+	conf := writeConfig(t, "# written by a test\nvip = 203.0.113.10\nsettle = 0s\nprobe = 0s\n")
 	env := []string{"GLUSTER_VIP_CONFIG=" + conf}
 
 	r := in(t, a, env)
@@ -283,11 +291,8 @@ func TestFacterReadsABoolean(t *testing.T) {
 	needRoot(t, "facter")
 	a, b := pair(t)
 	sh(t, "ip", "-n", a, "addr", "add", "203.0.113.10/32", "dev", "eth0")
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	conf := filepath.Join(dir, "gluster-vip.conf")
-	require.NoError(t, os.WriteFile(conf, []byte("vip = 203.0.113.10\nsettle = 0s\n"), 0o644))
-	ext := filepath.Join(dir, "facts.d")
+	conf := writeConfig(t, "vip = 203.0.113.10\nsettle = 0s\n")
+	ext := filepath.Join(filepath.Dir(conf), "facts.d")
 	require.NoError(t, os.Mkdir(ext, 0o755))
 	// The binary itself is the external fact (no wrapper).
 	data, err := os.ReadFile(binary(t))

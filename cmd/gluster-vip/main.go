@@ -103,7 +103,7 @@ func (a *app) run(args []string) (code int) {
 		fmt.Fprintf(a.stdout, "gluster-vip %s\n", meta.Version)
 		return 0
 	case "help":
-		a.usage(a.stdout)
+		usage(a.stdout, newFlags().fs)
 		return 0
 	default:
 		fmt.Fprintf(a.stderr, "gluster-vip: unknown command %q (want check, explain, version or no command)\n", sub)
@@ -113,24 +113,13 @@ func (a *app) run(args []string) (code int) {
 		return exitError
 	}
 
-	fs := pflag.NewFlagSet("gluster-vip", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	// Config keys use "_"; accept "-" too on the command line.
-	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
-		return pflag.NormalizedName(strings.ReplaceAll(name, "-", "_"))
-	})
-	values := map[string]*string{}
-	for _, k := range facts.Keys {
-		values[k] = fs.String(k, "", flagHelp[k])
-	}
-	configPath := fs.String("config", "", "config file (default $GLUSTER_VIP_CONFIG, then "+facts.DefaultConfigPath+")")
-	format := fs.String("format", "json", "output format of the fact: "+strings.Join(facts.Formats, ", "))
-	help := fs.BoolP("help", "h", false, "show this help")
+	fl := newFlags()
+	fs, values, configPath, format, help := fl.fs, fl.values, fl.config, fl.format, fl.help
 	if err := fs.Parse(args); err != nil {
 		return failSafe(fmt.Errorf("%v (see gluster-vip help)", err))
 	}
 	if *help {
-		a.usage(a.stdout)
+		usage(a.stdout, fs)
 		return 0
 	}
 	if fs.NArg() > 0 {
@@ -218,7 +207,34 @@ var flagHelp = map[string]string{
 	"keepalived_pidfile": "count the VIP only while the keepalived of this pidfile runs",
 }
 
-func (a *app) usage(w io.Writer) {
+// flags is the command line: one flag per config key, plus the flags
+// that only the command line has. The help text is printed from the same
+// set, so it can't drift from what is parsed.
+type flags struct {
+	fs             *pflag.FlagSet
+	values         map[string]*string
+	config, format *string
+	help           *bool
+}
+
+func newFlags() flags {
+	fs := pflag.NewFlagSet("gluster-vip", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	// Config keys use "_"; accept "-" too on the command line.
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "-", "_"))
+	})
+	f := flags{fs: fs, values: map[string]*string{}}
+	for _, k := range facts.Keys {
+		f.values[k] = fs.String(k, "", flagHelp[k])
+	}
+	f.config = fs.String("config", "", "config file (default $GLUSTER_VIP_CONFIG, then "+facts.DefaultConfigPath+")")
+	f.format = fs.String("format", "json", "output format of the fact: "+strings.Join(facts.Formats, ", "))
+	f.help = fs.BoolP("help", "h", false, "show this help")
+	return f
+}
+
+func usage(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: gluster-vip [check|explain|version|help] [flags]
 
   (no command)  print the facts for Facter (always exits 0)
@@ -228,12 +244,6 @@ func (a *app) usage(w io.Writer) {
 
 Flags:
 `)
-	fs := pflag.NewFlagSet("gluster-vip", pflag.ContinueOnError)
-	for _, k := range facts.Keys {
-		fs.String(k, "", flagHelp[k])
-	}
-	fs.String("config", "", "config file (default $GLUSTER_VIP_CONFIG, then "+facts.DefaultConfigPath+")")
-	fs.String("format", "json", "output format of the fact: "+strings.Join(facts.Formats, ", "))
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }
