@@ -43,6 +43,9 @@ type app struct {
 	exec func(path string, argv, env []string) error
 	// bound is the time bound of a run; zero means facts.DefaultBound.
 	bound time.Duration
+	// decided, when set, sees every decision before it is answered, so
+	// tests can hold each exit code against the decision behind it.
+	decided func(facts.Facts)
 }
 
 func main() {
@@ -144,6 +147,9 @@ func (a *app) decide(inv invocation, dl *facts.Deadline, path *string) (cfg fact
 // answer renders the decision as the subcommand asks, and runs run's
 // command.
 func (a *app) answer(inv invocation, meta facts.Meta, cfg facts.Config, f facts.Facts, obs facts.Observation, path string) int {
+	if a.decided != nil {
+		a.decided(f)
+	}
 	var b strings.Builder
 	switch inv.sub {
 	case subFact:
