@@ -221,6 +221,8 @@ func nodeExporterServes(t *testing.T, write func(prom string)) {
 		"# TYPE gluster_vip_conflict gauge\ngluster_vip_conflict 0\n",
 		`gluster_vip_info{interface="",mode="all",version="test",vip=""} 1` + "\n",
 		"node_textfile_scrape_error 0\n",
+		// node_exporter 1.5 names the file by its full path.
+		`node_textfile_mtime_seconds{file="` + filepath.Join(textdir, "gluster_vip.prom") + `"} `,
 	} {
 		assert.Contains(t, body, want)
 	}
