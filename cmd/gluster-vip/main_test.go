@@ -249,3 +249,33 @@ func TestFormatsAndSubcommands(t *testing.T) {
 	r = runApp(t, vipHere, nil, "help")
 	assert.Contains(t, r.stdout, "--keepalived_pidfile")
 }
+
+// --textfile writes only the named file; when the run overruns, the
+// watchdog writes the error there too, so a stale "holder 1" can't linger.
+func TestTextfile(t *testing.T) {
+	prom := filepath.Join(t.TempDir(), "gluster_vip.prom")
+	r := runApp(t, vipHere, nil, "--vip", "203.0.113.10", "--probe=0s", "--textfile", prom)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stdout)
+	b, err := os.ReadFile(prom)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "\ngluster_vip_holder 1\n")
+	assert.Contains(t, string(b), "\ngluster_vip_held_seconds 3600\n")
+
+	r, _ = hang(t, fakeNode{slow: 10 * time.Second}, nil, "--vip", "203.0.113.10", "--textfile", prom)
+	assert.Equal(t, 0, r.code)
+	assert.Empty(t, r.stdout)
+	b, err = os.ReadFile(prom)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "\ngluster_vip_holder 0\n")
+	assert.Contains(t, string(b), "\ngluster_vip_error 1\n")
+
+	for _, args := range [][]string{
+		{"--vip=", "--textfile", filepath.Join(filepath.Dir(prom), "gluster_vip.txt")},
+		{"--vip=", "--textfile", prom, "--format", "json"},
+		{"--vip=", "--textfile="},
+	} {
+		r = runApp(t, vipHere, nil, args...)
+		assert.Equal(t, 2, r.code, "%q: %s", args, r.stderr)
+	}
+}
