@@ -70,6 +70,17 @@ func TestBinary(t *testing.T) {
 			"same pid (execve, no fork), environment and argv passed through untouched")
 		assert.Empty(t, r.stderr)
 	})
+	t.Run("the command inherits no open files and no signal mask", func(t *testing.T) {
+		// The shell lists its own descriptors: no pipe, no child, no race.
+		probe := `for f in /proc/$$/fd/*; do printf '%s ' "${f##*/}"; done; while read -r k v; do case $k in SigBlk:|SigIgn:) echo "$k $v";; esac; done </proc/$$/status`
+		r := call(t, env, "run", "--vip=", "--", "/bin/sh", "-c", probe)
+		assert.Equal(t, 0, r.code, r.stderr)
+		direct, err := exec.Command("/bin/sh", "-c", probe).Output()
+		require.NoError(t, err)
+		// Compared with a direct start, not with "0 1 2": the test may
+		// itself inherit descriptors from whatever started it.
+		assert.Equal(t, string(direct), r.stdout, "as if started directly")
+	})
 	t.Run("the command's own status", func(t *testing.T) {
 		r := call(t, env, "run", "--vip=", "--", "/bin/sh", "-c", "exit 3")
 		assert.Equal(t, 3, r.code)
