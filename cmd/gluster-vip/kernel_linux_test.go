@@ -79,7 +79,7 @@ func sh(t *testing.T, args ...string) string {
 // A is 198.51.100.11/24, B 198.51.100.12/24.
 func pair(t *testing.T) (a, b string) {
 	t.Helper()
-	id := fmt.Sprintf("gv%d%d", os.Getpid()%10000, time.Now().UnixNano()%1000)
+	id := fmt.Sprintf("gk%d%d", os.Getpid()%10000, time.Now().UnixNano()%1000)
 	a, b = id+"a", id+"b"
 	for _, ns := range []string{a, b} {
 		sh(t, "ip", "netns", "add", ns)
