@@ -443,9 +443,9 @@ func TestNetnsIgnoresOutgoing(t *testing.T) {
 	l := newLab(t)
 	var (
 		c, control, sender *packet.Conn
-		ifi        *net.Interface
-		got        int
-		err        error
+		ifi                *net.Interface
+		got                int
+		err                error
 	)
 	inNetns(t, l.a, func() {
 		if ifi, err = net.InterfaceByName(labIf); err != nil {
