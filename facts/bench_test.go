@@ -234,11 +234,10 @@ func BenchmarkParseDump(b *testing.B) {
 			}
 			b.SetBytes(size)
 			for b.Loop() {
-				raw, err := rtnl.ParseDump(links, addrs, 1000)
-				if err != nil {
+				var err error
+				if sinkAddrs, err = rtnl.ParseDumpAs(links, addrs, 1000, fromKernel); err != nil {
 					b.Fatal(err)
 				}
-				sinkAddrs = fromKernel(raw)
 			}
 			if len(sinkAddrs) != n+2 {
 				b.Fatalf("parsed %d addresses, want %d", len(sinkAddrs), n+2)

@@ -45,29 +45,21 @@ func (o *OS) Addresses(family int, only netip.Addr) ([]Address, error) {
 			return nil, err
 		}
 	}
-	raw, err := c.Addresses(family)
-	if err != nil {
-		return nil, err
-	}
-	return fromKernel(raw), nil
+	return rtnl.AddressesAs(c, family, fromKernel)
 }
 
-// fromKernel turns the kernel's addresses into the decision's.
-func fromKernel(raw []rtnl.Address) []Address {
-	out := make([]Address, len(raw))
-	for i, r := range raw {
-		out[i] = Address{
-			Prefix: r.Prefix, Interface: r.Interface, Label: r.Label, Index: r.Index, Up: r.Up,
-			Tentative:  r.Flags&unix.IFA_F_TENTATIVE != 0,
-			DADFailed:  r.Flags&unix.IFA_F_DADFAILED != 0,
-			Deprecated: r.Flags&unix.IFA_F_DEPRECATED != 0,
-			Secondary:  r.Flags&unix.IFA_F_SECONDARY != 0,
-			NoDAD:      r.Flags&unix.IFA_F_NODAD != 0,
-			Permanent:  r.Flags&unix.IFA_F_PERMANENT != 0,
-			Age:        r.Age, AgeKnown: r.AgeKnown,
-		}
+// fromKernel turns one of the kernel's addresses into the decision's.
+func fromKernel(r rtnl.Address) Address {
+	return Address{
+		Prefix: r.Prefix, Interface: r.Interface, Label: r.Label, Index: r.Index, Up: r.Up,
+		Tentative:  r.Flags&unix.IFA_F_TENTATIVE != 0,
+		DADFailed:  r.Flags&unix.IFA_F_DADFAILED != 0,
+		Deprecated: r.Flags&unix.IFA_F_DEPRECATED != 0,
+		Secondary:  r.Flags&unix.IFA_F_SECONDARY != 0,
+		NoDAD:      r.Flags&unix.IFA_F_NODAD != 0,
+		Permanent:  r.Flags&unix.IFA_F_PERMANENT != 0,
+		Age:        r.Age, AgeKnown: r.AgeKnown,
 	}
-	return out
 }
 
 // Gateway reads the IPv4 default gateway from /proc/net/route.

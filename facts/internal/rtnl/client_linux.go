@@ -70,6 +70,12 @@ func (c *Client) Close() error { return c.conn.Close() }
 // taken again, DumpAttempts times at most: a partial list could hide the
 // VIP.
 func (c *Client) Addresses(family int) ([]Address, error) {
+	return AddressesAs(c, family, same)
+}
+
+// AddressesAs is Addresses, each Address converted by conv as it is
+// read, so that a caller with its own type pays for no second slice.
+func AddressesAs[T any](c *Client, family int, conv func(Address) T) ([]T, error) {
 	af := unix.AF_UNSPEC
 	switch family {
 	case 4:
@@ -91,8 +97,8 @@ func (c *Client) Addresses(family int) ([]Address, error) {
 			if cerr != nil {
 				return nil, cerr
 			}
-			var p *dumpParser
-			if p, err = newDumpParser(links, now); err != nil {
+			var p *dumpParser[T]
+			if p, err = newDumpParser(links, now, conv); err != nil {
 				return nil, err
 			}
 			// Addresses are parsed in place, from the receive buffer.

@@ -38,7 +38,13 @@ type Link struct {
 // Addresses. It is pure, so it is tested on built dumps. now is the
 // kernel clock in cstamp units (see Now).
 func ParseDump(links, addrs [][]byte, now uint32) ([]Address, error) {
-	p, err := newDumpParser(links, now)
+	return ParseDumpAs(links, addrs, now, same)
+}
+
+// ParseDumpAs is ParseDump, each Address converted by conv as it is
+// parsed, so that a caller with its own type pays for no second slice.
+func ParseDumpAs[T any](links, addrs [][]byte, now uint32, conv func(Address) T) ([]T, error) {
+	p, err := newDumpParser(links, now, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -50,16 +56,19 @@ func ParseDump(links, addrs [][]byte, now uint32) ([]Address, error) {
 	return p.out, nil
 }
 
+func same(a Address) Address { return a }
+
 // dumpParser collects Addresses from address messages as they arrive,
 // so that they are read in place from the receive buffer.
-type dumpParser struct {
+type dumpParser[T any] struct {
 	links map[int]Link
 	now   uint32
-	out   []Address
+	conv  func(Address) T
+	out   []T
 }
 
-func newDumpParser(links [][]byte, now uint32) (*dumpParser, error) {
-	p := &dumpParser{links: make(map[int]Link, len(links)), now: now}
+func newDumpParser[T any](links [][]byte, now uint32, conv func(Address) T) (*dumpParser[T], error) {
+	p := &dumpParser[T]{links: make(map[int]Link, len(links)), now: now, conv: conv}
 	for _, m := range links {
 		l, err := ParseLink(m)
 		if err != nil {
@@ -71,7 +80,7 @@ func newDumpParser(links [][]byte, now uint32) (*dumpParser, error) {
 }
 
 // addr parses one address message. Strings are copied out of m.
-func (p *dumpParser) addr(m []byte) error {
+func (p *dumpParser[T]) addr(m []byte) error {
 	a, ok, err := ParseAddr(m, p.now)
 	if err != nil || !ok {
 		return err
@@ -84,7 +93,7 @@ func (p *dumpParser) addr(m []byte) error {
 	}
 	a.Interface = l.Name
 	a.Up = l.Up && l.Running
-	p.out = append(p.out, a)
+	p.out = append(p.out, p.conv(a))
 	return nil
 }
 
