@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gluster-vip/gluster-vip/facts/internal/rtnl"
 	"golang.org/x/sys/unix"
 )
 
@@ -159,7 +160,7 @@ func BenchmarkRender(b *testing.B) {
 }
 
 // Synthetic dump payloads, laid out as the kernel sends them. They are
-// built here rather than with parse_linux_test.go's helpers so that the
+// built here rather than with package rtnl's test helpers so that the
 // benchmarks do not break when those tests change.
 
 func benchAttr(typ uint16, v []byte) []byte {
@@ -234,7 +235,7 @@ func BenchmarkParseDump(b *testing.B) {
 			b.SetBytes(size)
 			for b.Loop() {
 				var err error
-				if sinkAddrs, err = parseDump(links, addrs, 1000); err != nil {
+				if sinkAddrs, err = rtnl.ParseDumpAs(links, addrs, 1000, fromKernel); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -53,6 +53,9 @@ type ProbeRequest struct {
 	// Local lists this node's addresses of the VIP's family, so the probe
 	// knows which peers are this node without listing them again.
 	Local []netip.Addr
+	// Own is set when Source is the VIP itself: mode master, where the
+	// address is this node's own and no other is on the interface.
+	Own bool
 }
 
 // Decide is the whole decision: a pure function of the configuration and
@@ -96,7 +99,7 @@ func Decide(cfg Config, obs Observation) Facts {
 		return fail("addresses", obs.Err)
 	}
 
-	if cfg.Interface != "" && !hasInterface(cfg.Interface, obs.Addresses) {
+	if cfg.Interface != "" && !hasInterface(cfg.Interface, cfg.VIP, obs.Addresses) {
 		if f.Mode == ModeUnset {
 			f.Mode = ModeVIP
 		}
@@ -115,11 +118,12 @@ func Decide(cfg Config, obs Observation) Facts {
 	pass("address", why)
 
 	if f.Mode == ModeUnset {
+		own, why := ownAddress(*addr, obs)
 		f.Mode = ModeVIP
-		if obs.GatewayInterface == addr.Interface && isPrimary(*addr, obs.Addresses) {
+		if own {
 			f.Mode = ModeMaster
 		}
-		pass("mode", fmt.Sprintf("inferred %s: %s", f.Mode, inferDetail(f.Mode, obs)))
+		pass("mode", fmt.Sprintf("inferred %s: %s", f.Mode, why))
 	}
 
 	switch {
@@ -133,13 +137,10 @@ func Decide(cfg Config, obs Observation) Facts {
 		pass("settle", fmt.Sprintf("held for %s >= settle %s", round(addr.Age), cfg.Settle))
 	}
 
-	if f.Mode == ModeMaster {
-		// A static address has no rival holder to fence off.
-		f.Holder = true
-		f.Reason = fmt.Sprintf("mode master: %s is this node's own address on %s", addr.Prefix.Addr(), addr.Interface)
-		return f
-	}
-
+	// Every mode keeps every check below (issue 10, item 11): the mode
+	// says only which address must be here. A stale keepalived VIP taken
+	// for a fixed address, or a second node that answers for the master's
+	// own address, must still stop the run.
 	if cfg.KeepalivedPidfile != "" {
 		k := obs.Keepalived
 		switch {
@@ -159,6 +160,11 @@ func Decide(cfg Config, obs Observation) Facts {
 		if p == nil {
 			f.Probe = &ProbeRequest{Interface: addr.Interface, VIP: cfg.VIP, Source: sourceFor(*addr, obs.Addresses),
 				Peers: cfg.Peers, Budget: cfg.Probe, Conflict: true}
+			if f.Mode == ModeMaster && !f.Probe.Source.IsValid() {
+				// A master's address is its own: asking peers from it
+				// teaches them the right link-layer address.
+				f.Probe.Source, f.Probe.Own = cfg.VIP, true
+			}
 			f.Reason = "probe pending"
 			return f
 		}
@@ -181,9 +187,13 @@ func Decide(cfg Config, obs Observation) Facts {
 	}
 
 	f.Holder = true
-	f.Reason = fmt.Sprintf("%s is on %s and has settled", addr.Prefix.Addr(), addr.Interface)
-	if f.HeldKnown {
+	switch {
+	case f.Mode == ModeMaster:
+		f.Reason = fmt.Sprintf("mode master: %s is this node's own address on %s", addr.Prefix.Addr(), addr.Interface)
+	case f.HeldKnown:
 		f.Reason = fmt.Sprintf("%s is on %s, held for %s", addr.Prefix.Addr(), addr.Interface, round(addr.Age))
+	default:
+		f.Reason = fmt.Sprintf("%s is on %s and has settled", addr.Prefix.Addr(), addr.Interface)
 	}
 	if f.Quorum != nil {
 		f.Reason += fmt.Sprintf(", quorum %d/%d", f.Quorum.Reached, f.Quorum.Peers)
@@ -235,9 +245,12 @@ func findVIP(cfg Config, addrs []Address) (*Address, string) {
 	return nil, fmt.Sprintf("%s is not on any interface of this node", cfg.VIP)
 }
 
-func hasInterface(name string, addrs []Address) bool {
+// hasInterface reports whether name is an interface or label with an
+// address of vip's family. The family is checked here, not left to what
+// the caller observed, so that more observation can't change a decision.
+func hasInterface(name string, vip netip.Addr, addrs []Address) bool {
 	for _, a := range addrs {
-		if a.Interface == name || a.Label == name {
+		if (a.Interface == name || a.Label == name) && a.Prefix.Addr().Is4() == vip.Is4() {
 			return true
 		}
 	}
@@ -261,15 +274,58 @@ func flagNote(a Address) string {
 	return ", " + strings.Join(fl, ", ")
 }
 
-// isPrimary reports whether a is its interface's first non-secondary
-// address of its family: the node's own fixed address, not an alias or VIP.
-func isPrimary(a Address, addrs []Address) bool {
-	for _, b := range addrs {
-		if b.Index == a.Index && b.Prefix.Addr().Is4() == a.Prefix.Addr().Is4() && !b.Secondary && !b.Prefix.Addr().IsLinkLocalUnicast() {
-			return b.Prefix == a.Prefix
+// ownAddress reports whether a is this node's own fixed address, from
+// which mode master is inferred, and says why or why not. It never
+// depends on the order in which the kernel lists addresses (issue 10,
+// item 11: a keepalived /32 listed before a re-added /24 was taken for the
+// node's own address). The node's own address is the oldest address of
+// the default gateway's subnet on the interface that reaches it; never a
+// host-length address (/32, /128, as keepalived adds a VIP), a secondary,
+// a labelled alias, a nodad or deprecated address (keepalived's IPv6 VIP),
+// or one whose age is unknown. Since IPv4 is the only default route read,
+// an IPv6 master is never inferred: it needs mode master.
+//
+// What it can't tell apart: a keepalived VIP configured with the subnet's
+// own prefix length that was added before the node's address (the node's
+// address re-added later, by a network restart). It is then taken for the
+// fixed address; the checks that apply in every mode (keepalived
+// liveness, the conflict probe, quorum) still stop a stale copy.
+func ownAddress(a Address, obs Observation) (bool, string) {
+	gw, ip := obs.Gateway, a.Prefix.Addr()
+	switch {
+	case !gw.IsValid():
+		return false, "no default gateway is known"
+	case a.Prefix.Bits() == ip.BitLen():
+		return false, fmt.Sprintf("%s is a host address, as keepalived adds a VIP, not a node's own address", a.Prefix)
+	case !a.Prefix.Contains(gw):
+		return false, fmt.Sprintf("%s does not contain the default gateway %s", a.Prefix, gw)
+	case a.Interface != obs.GatewayInterface:
+		return false, fmt.Sprintf("the default gateway %s is reached through %s, not %s", gw, dashed(obs.GatewayInterface), a.Interface)
+	case a.Secondary:
+		return false, fmt.Sprintf("%s is a secondary address", a.Prefix)
+	case a.Label != "" && a.Label != a.Interface:
+		return false, fmt.Sprintf("%s carries the alias label %s", a.Prefix, a.Label)
+	case a.NoDAD || a.Deprecated:
+		return false, fmt.Sprintf("%s is nodad or deprecated, as keepalived's IPv6 VIPs are", a.Prefix)
+	case !a.AgeKnown:
+		return false, fmt.Sprintf("%s has no known age, so it can't be shown to be the oldest of its subnet", a.Prefix)
+	}
+	for _, b := range obs.Addresses {
+		if b.Index != a.Index || b.Prefix.Addr() == ip || b.Prefix.Bits() == ip.BitLen() || !b.Prefix.Contains(gw) {
+			continue
+		}
+		if !b.AgeKnown || b.Age >= a.Age {
+			return false, fmt.Sprintf("%s is not the oldest address of the default gateway's subnet on %s (%s is as old or older)", a.Prefix, a.Interface, b.Prefix)
 		}
 	}
-	return false
+	return true, fmt.Sprintf("%s is the oldest address of the default gateway %s's subnet on %s", a.Prefix, gw, a.Interface)
+}
+
+func dashed(s string) string {
+	if s == "" {
+		return "no known interface"
+	}
+	return s
 }
 
 // sourceFor picks this node's own address on the VIP's interface, to ask
@@ -307,16 +363,6 @@ func missing(peers, reached []netip.Addr) string {
 		}
 	}
 	return "silent: " + strings.Join(m, ", ")
-}
-
-func inferDetail(m Mode, obs Observation) string {
-	if m == ModeMaster {
-		return fmt.Sprintf("the VIP is the primary address of the default-route interface %s", obs.GatewayInterface)
-	}
-	if obs.GatewayInterface == "" {
-		return "no default-route interface is known"
-	}
-	return fmt.Sprintf("the VIP is not the primary address of the default-route interface %s", obs.GatewayInterface)
 }
 
 func configDetail(cfg Config) string {

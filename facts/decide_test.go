@@ -209,8 +209,135 @@ func TestDecideKeepalived(t *testing.T) {
 	obs.Keepalived = &KeepalivedState{Pidfile: "/run/keepalived.pid", PID: 42, Alive: true}
 	assert.True(t, Decide(cfg, obs).Holder)
 
-	// Master mode does not need keepalived at all.
+	// Master mode keeps the check when it is configured (issue 10, item
+	// 11): before, an inferred master skipped it.
 	cfg = cfgFor("198.51.100.11", func(c *Config) { c.KeepalivedPidfile = "/run/keepalived.pid" })
 	obs.Keepalived = &KeepalivedState{Pidfile: "/run/keepalived.pid", Err: errors.New("gone")}
-	assert.True(t, Decide(cfg, obs).Holder)
+	f = Decide(cfg, obs)
+	assert.Equal(t, ModeMaster, f.Mode)
+	assert.False(t, f.Holder)
+	assert.Equal(t, "keepalived is not running (/run/keepalived.pid: gone), so the VIP may be stale", f.Reason)
+}
+
+// Issue 10, item 11: every mode keeps every safety check. An inferred
+// master used to return "holder" before the probe, quorum and keepalived.
+func TestDecideMasterKeepsEveryCheck(t *testing.T) {
+	peers := []netip.Addr{netip.MustParseAddr("198.51.100.11"), netip.MustParseAddr("198.51.100.12"), netip.MustParseAddr("198.51.100.13")}
+	for _, mode := range []Mode{ModeUnset, ModeMaster} {
+		t.Run(string(mode)+"/"+"probe", func(t *testing.T) {
+			cfg := cfgFor("198.51.100.11", func(c *Config) { c.Mode = mode; c.Probe = 200 * time.Millisecond; c.Peers = peers })
+			obs := base()
+			f := Decide(cfg, obs)
+			assert.Equal(t, ModeMaster, f.Mode)
+			assert.False(t, f.Holder, "no holder before the probe ran")
+			if assert.NotNil(t, f.Probe, "a master must be probed too") {
+				// eth0 has no other IPv4 address: the master asks from its own.
+				assert.Equal(t, ProbeRequest{Interface: "eth0", VIP: cfg.VIP, Source: cfg.VIP, Own: true,
+					Peers: peers, Budget: 200 * time.Millisecond, Conflict: true}, *f.Probe)
+			}
+
+			obs.Probe = &ProbeResult{Reached: peers, ConflictMAC: net.HardwareAddr{2, 0, 0, 0, 0, 0x12}}
+			f = Decide(cfg, obs)
+			assert.False(t, f.Holder)
+			assert.True(t, f.Conflict)
+			assert.Equal(t, "conflict: 02:00:00:00:00:12 also answers for 198.51.100.11 on eth0, so two nodes hold it; nobody should run", f.Reason)
+
+			obs.Probe = &ProbeResult{Reached: peers[:1]}
+			f = Decide(cfg, obs)
+			assert.False(t, f.Holder)
+			assert.Equal(t, "quorum not reached: 1 of 3 peers answered, 2 needed (silent: 198.51.100.12, 198.51.100.13)", f.Reason)
+
+			obs.Probe = &ProbeResult{Reached: peers}
+			f = Decide(cfg, obs)
+			assert.True(t, f.Holder)
+			assert.Equal(t, "mode master: 198.51.100.11 is this node's own address on eth0, quorum 3/3", f.Reason)
+		})
+	}
+	// With another address on the interface, the master asks from that one.
+	cfg := cfgFor("198.51.100.11", func(c *Config) { c.Probe = 200 * time.Millisecond })
+	f := Decide(cfg, base(addr("eth0", "198.51.100.50/24", secondary, aged(time.Minute))))
+	if assert.NotNil(t, f.Probe) {
+		assert.Equal(t, netip.MustParseAddr("198.51.100.50"), f.Probe.Source)
+		assert.False(t, f.Probe.Own)
+	}
+}
+
+// Issue 10, item 11: which address is the node's own never depends on the
+// order the kernel lists them in. Every case is decided on the list in
+// both orders.
+func TestDecideInferMode(t *testing.T) {
+	cases := []struct {
+		name   string
+		vip    string
+		obs    Observation
+		mode   Mode
+		detail string
+	}{
+		{"the node's own address", "198.51.100.11", base(), ModeMaster,
+			"inferred master: 198.51.100.11/24 is the oldest address of the default gateway 198.51.100.1's subnet on eth0"},
+		{"keepalived /32 listed before a re-added /24", "203.0.113.10",
+			obsOf(addr("eth0", "203.0.113.10/32"), addr("eth0", "198.51.100.11/24", aged(time.Second))), ModeVIP,
+			"inferred vip: 203.0.113.10/32 is a host address, as keepalived adds a VIP, not a node's own address"},
+		{"keepalived /32 inside the gateway's subnet", "198.51.100.50",
+			obsOf(addr("eth0", "198.51.100.50/32"), addr("eth0", "198.51.100.11/24", aged(time.Second))), ModeVIP,
+			"inferred vip: 198.51.100.50/32 is a host address, as keepalived adds a VIP, not a node's own address"},
+		{"a re-added /24 is still the node's own next to an older /32", "198.51.100.11",
+			obsOf(addr("eth0", "203.0.113.10/32"), addr("eth0", "198.51.100.11/24", aged(time.Second))), ModeMaster,
+			"inferred master: 198.51.100.11/24 is the oldest address of the default gateway 198.51.100.1's subnet on eth0"},
+		{"a VIP of the subnet's length is secondary", "198.51.100.50",
+			obsOf(addr("eth0", "198.51.100.50/24", secondary, aged(time.Minute)), addr("eth0", "198.51.100.11/24")), ModeVIP,
+			"inferred vip: 198.51.100.50/24 is a secondary address"},
+		{"younger than another address of the subnet", "198.51.100.50",
+			obsOf(addr("eth0", "198.51.100.50/24", aged(time.Minute)), addr("eth0", "198.51.100.11/24", secondary)), ModeVIP,
+			"inferred vip: 198.51.100.50/24 is not the oldest address of the default gateway's subnet on eth0 (198.51.100.11/24 is as old or older)"},
+		{"as old as another address of the subnet", "198.51.100.11",
+			obsOf(addr("eth0", "198.51.100.11/24"), addr("eth0", "198.51.100.50/24", secondary)), ModeVIP,
+			"inferred vip: 198.51.100.11/24 is not the oldest address of the default gateway's subnet on eth0 (198.51.100.50/24 is as old or older)"},
+		{"alias label", "198.51.100.50",
+			obsOf(addr("eth0", "198.51.100.50/24", label("eth0:vip"))), ModeVIP,
+			"inferred vip: 198.51.100.50/24 carries the alias label eth0:vip"},
+		{"unknown age", "198.51.100.11", obsOf(addr("eth0", "198.51.100.11/24", noAge)), ModeVIP,
+			"inferred vip: 198.51.100.11/24 has no known age, so it can't be shown to be the oldest of its subnet"},
+		{"not the gateway's subnet", "203.0.113.20", base(addr("eth0", "203.0.113.20/24")), ModeVIP,
+			"inferred vip: 203.0.113.20/24 does not contain the default gateway 198.51.100.1"},
+		{"not the gateway's interface", "198.51.100.11",
+			Observation{Addresses: []Address{addr("eth1", "198.51.100.11/24")}, Gateway: netip.MustParseAddr("198.51.100.1"), GatewayInterface: "eth0"}, ModeVIP,
+			"inferred vip: the default gateway 198.51.100.1 is reached through eth0, not eth1"},
+		{"IPv6: the IPv4 gateway's interface does not make a master", "2001:db8::10",
+			obsOf(addr("eth0", "2001:db8::10/64"), addr("eth0", "198.51.100.11/24")), ModeVIP,
+			"inferred vip: 2001:db8::10/64 does not contain the default gateway 198.51.100.1"},
+		{"no gateway", "198.51.100.11", Observation{Addresses: []Address{addr("eth0", "198.51.100.11/24")}}, ModeVIP,
+			"inferred vip: no default gateway is known"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, reversed := range []bool{false, true} {
+				obs := c.obs
+				obs.Addresses = append([]Address(nil), c.obs.Addresses...)
+				if reversed {
+					for i, j := 0, len(obs.Addresses)-1; i < j; i, j = i+1, j-1 {
+						obs.Addresses[i], obs.Addresses[j] = obs.Addresses[j], obs.Addresses[i]
+					}
+				}
+				f := Decide(cfgFor(c.vip, func(c *Config) { c.Settle = 0 }), obs)
+				assert.Equal(t, c.mode, f.Mode, "reversed %v", reversed)
+				assert.True(t, f.Holder, f.Reason)
+				assert.Contains(t, f.Checks, Check{Name: "mode", OK: true, Detail: c.detail}, "reversed %v", reversed)
+			}
+		})
+	}
+}
+
+// obsOf is a node with only the given addresses, the gateway on eth0.
+func obsOf(addrs ...Address) Observation {
+	return Observation{Addresses: addrs, Gateway: netip.MustParseAddr("198.51.100.1"), GatewayInterface: "eth0"}
+}
+
+// The interface check counts only addresses of the VIP's family, so that
+// observing more can never change the decision (issue 10, item 12).
+func TestDecideInterfaceOfTheVIPsFamily(t *testing.T) {
+	obs := base(addr("eth1", "2001:db8:1::1/64"))
+	f := Decide(cfgFor("203.0.113.10", func(c *Config) { c.Interface = "eth1" }), obs)
+	assert.Equal(t, `interface "eth1": no such interface or label with an address of the VIP's family`, f.Reason)
+	assert.Error(t, f.Err)
 }

@@ -25,34 +25,16 @@ type Source interface {
 // Evaluate observes what cfg needs and decides. Observation stays as
 // small as the decision allows: one address family, the gateway only when
 // the mode must be inferred, and the probes only when every other check
-// already says "holder", so that non-holders pay nothing for them. full
-// observes everything, for explain.
+// already says "holder", so that non-holders pay nothing for them.
+//
+// full is for explain. It never changes the decision (issue 10, item 12):
+// the decision is made first, on exactly what the fact and check observe,
+// and only then is more read for display: both address families, the
+// gateway and keepalived. Observing both families before deciding once
+// made explain see an IPv6 VIP on the IPv4 gateway's interface and call
+// it master while check saw a conflict.
 func Evaluate(ctx context.Context, cfg Config, src Source, full bool) (Facts, Observation) {
-	var obs Observation
-	needAddrs := cfg.Err == nil && cfg.Configured && cfg.Mode != ModeAll
-	if needAddrs || full {
-		family := 0
-		if !full {
-			family = 6
-			if cfg.VIP.Is4() {
-				family = 4
-			}
-		}
-		var only netip.Addr
-		if !full && cfg.Interface == "" {
-			// With an interface set, its absence must still be told apart.
-			only = cfg.VIP
-		}
-		obs.Addresses, obs.Err = src.Addresses(family, only)
-	}
-	if (needAddrs && cfg.Mode == ModeUnset) || full {
-		obs.Gateway, obs.GatewayErr = src.Gateway()
-		obs.GatewayInterface = gatewayInterface(obs.Gateway, obs.Addresses)
-	}
-	if cfg.KeepalivedPidfile != "" && (needAddrs || full) {
-		k := src.Keepalived(cfg.KeepalivedPidfile)
-		obs.Keepalived = &k
-	}
+	obs := observe(cfg, src)
 	f := Decide(cfg, obs)
 	if f.Probe != nil {
 		req := *f.Probe
@@ -64,7 +46,59 @@ func Evaluate(ctx context.Context, cfg Config, src Source, full bool) (Facts, Ob
 		obs.Probe = &p
 		f = Decide(cfg, obs)
 	}
+	if full {
+		addDisplay(&obs, cfg, src)
+	}
 	return f, obs
+}
+
+// observe reads what the decision needs, and nothing more.
+func observe(cfg Config, src Source) Observation {
+	var obs Observation
+	if cfg.Err != nil || !cfg.Configured || cfg.Mode == ModeAll {
+		return obs
+	}
+	family := 6
+	if cfg.VIP.Is4() {
+		family = 4
+	}
+	var only netip.Addr
+	if cfg.Interface == "" {
+		// With an interface set, its absence must still be told apart.
+		only = cfg.VIP
+	}
+	obs.Addresses, obs.Err = src.Addresses(family, only)
+	if cfg.Mode == ModeUnset {
+		obs.Gateway, obs.GatewayErr = src.Gateway()
+		obs.GatewayInterface = gatewayInterface(obs.Gateway, obs.Addresses)
+	}
+	if cfg.KeepalivedPidfile != "" {
+		k := src.Keepalived(cfg.KeepalivedPidfile)
+		obs.Keepalived = &k
+	}
+	return obs
+}
+
+// addDisplay adds to a decided observation what explain shows besides:
+// every address of both families, the gateway and keepalived's state. It
+// runs after Decide, so nothing it reads can change the decision. When
+// the second dump fails, the addresses the decision saw stay.
+func addDisplay(obs *Observation, cfg Config, src Source) {
+	if obs.Err == nil {
+		if all, err := src.Addresses(0, netip.Addr{}); err == nil {
+			obs.Addresses = all
+		}
+	}
+	if !obs.Gateway.IsValid() && obs.GatewayErr == nil {
+		obs.Gateway, obs.GatewayErr = src.Gateway()
+	}
+	if obs.GatewayInterface == "" {
+		obs.GatewayInterface = gatewayInterface(obs.Gateway, obs.Addresses)
+	}
+	if obs.Keepalived == nil && cfg.KeepalivedPidfile != "" {
+		k := src.Keepalived(cfg.KeepalivedPidfile)
+		obs.Keepalived = &k
+	}
 }
 
 // gatewayInterface finds the interface whose subnet holds the gateway.

@@ -79,7 +79,7 @@ func sh(t *testing.T, args ...string) string {
 // A is 198.51.100.11/24, B 198.51.100.12/24.
 func pair(t *testing.T) (a, b string) {
 	t.Helper()
-	id := fmt.Sprintf("gv%d%d", os.Getpid()%10000, time.Now().UnixNano()%1000)
+	id := fmt.Sprintf("gk%d%d", os.Getpid()%10000, time.Now().UnixNano()%1000)
 	a, b = id+"a", id+"b"
 	for _, ns := range []string{a, b} {
 		sh(t, "ip", "netns", "add", ns)
@@ -132,8 +132,46 @@ func in(t *testing.T, ns string, env []string, args ...string) answer {
 		require.NoError(t, json.Unmarshal([]byte(a.out), &v), "fact output must be JSON: %q", a.out)
 		a.fact = v["gluster_vip"].(map[string]any)
 		require.Equal(t, a.fact["holder"], v["gluster_vip_holder"])
+		agree(t, ns, env, args, a.fact)
 	}
 	return a
+}
+
+// agree runs check and explain with the same inputs as a fact run and
+// asserts that all three decided alike: the fact's holder, check's exit
+// code and explain's decision and mode (issue 10, item 12). Every fact
+// run of this suite goes through it, so every scenario is covered.
+func agree(t *testing.T, ns string, env []string, args []string, fact map[string]any) {
+	t.Helper()
+	run := func(sub string) (int, string) {
+		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, binary(t), sub}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		var stdout strings.Builder
+		cmd.Stdout = &stdout
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), stdout.String()
+		}
+		require.NoError(t, err)
+		return 0, stdout.String()
+	}
+	wantExit := exitNoRun
+	switch {
+	case fact["error"] != nil:
+		wantExit = exitError
+	case fact["holder"] == true:
+		wantExit = exitRun
+	}
+	code, _ := run("check")
+	assert.Equal(t, wantExit, code, "check %v exits %d, but the fact says holder %v, error %v (%v)", args, code, fact["holder"], fact["error"], fact["reason"])
+
+	_, report := run("explain")
+	decision := "Decision: this node is NOT the holder"
+	if fact["holder"] == true {
+		decision = "Decision: this node is the holder"
+	}
+	assert.Contains(t, report, decision+":", "explain %v disagrees with the fact (%v)", args, fact["reason"])
+	assert.Contains(t, report, fmt.Sprintf("\nMode:     %s\n", fact["mode"]), "explain %v: mode", args)
 }
 
 func TestKernelHolder(t *testing.T) {
@@ -312,4 +350,58 @@ func TestFacterReadsABoolean(t *testing.T) {
 		assert.Equal(t, "203.0.113.10", got["gluster_vip.vip"], ns)
 		assert.NotContains(t, stderr.String(), "gluster", "no warnings from our fact")
 	}
+}
+
+// Issue 10, item 11: mode inference does not depend on the kernel's
+// address order, and a master keeps the conflict probe. A network restart
+// re-adds the node's /24 after keepalived's /32, so the /32 is listed
+// first; it was then taken for the node's own address (master, no probe).
+func TestKernelMasterInference(t *testing.T) {
+	needRoot(t)
+	a, b := pair(t)
+	sh(t, "ip", "-n", a, "addr", "add", "203.0.113.10/32", "dev", "eth0")
+	sh(t, "ip", "-n", a, "addr", "del", "198.51.100.11/24", "dev", "eth0")
+	sh(t, "ip", "-n", a, "addr", "add", "198.51.100.11/24", "dev", "eth0")
+	sh(t, "ip", "-n", a, "route", "add", "default", "via", "198.51.100.1")
+	listing := sh(t, "ip", "-n", a, "-4", "-o", "addr", "show", "dev", "eth0")
+	require.Less(t, strings.Index(listing, "203.0.113.10/32"), strings.Index(listing, "198.51.100.11/24"),
+		"the scenario needs the /32 listed first:\n%s", listing)
+
+	off := []string{"--settle", "0s", "--probe", "0s"}
+	r := in(t, a, nil, append([]string{"--vip", "203.0.113.10"}, off...)...)
+	assert.Equal(t, "vip", r.fact["mode"], r.fact["reason"])
+	assert.Equal(t, true, r.fact["holder"], r.fact["reason"])
+	r = in(t, a, nil, append([]string{"--vip", "198.51.100.11"}, off...)...)
+	assert.Equal(t, "master", r.fact["mode"])
+	assert.Equal(t, true, r.fact["holder"], r.fact["reason"])
+
+	// The master is probed like a VIP: alone, it runs; when a second node
+	// answers for its address, nobody runs.
+	r = in(t, a, nil, "--vip", "198.51.100.11", "--settle", "0s")
+	assert.Equal(t, "master", r.fact["mode"])
+	assert.Equal(t, true, r.fact["holder"], r.fact["reason"])
+	sh(t, "ip", "-n", b, "addr", "add", "198.51.100.11/32", "dev", "eth0")
+	r = in(t, a, nil, "--vip", "198.51.100.11", "--settle", "0s")
+	assert.Equal(t, "master", r.fact["mode"])
+	assert.Equal(t, false, r.fact["holder"])
+	assert.Equal(t, true, r.fact["conflict"])
+	assert.Contains(t, r.fact["reason"], "also answers for 198.51.100.11")
+}
+
+// Issue 10, item 12, as reported: an IPv6 VIP on the IPv4 default
+// route's interface, listed first (newest), held by a second node too.
+// check saw the conflict; explain called this node master and holder.
+// in() asserts that fact, check and explain agree.
+func TestKernelIPv6VIPOnTheGatewayInterface(t *testing.T) {
+	needRoot(t)
+	a, b := pair(t)
+	sh(t, "ip", "-n", a, "route", "add", "default", "via", "198.51.100.1")
+	sh(t, "ip", "-n", a, "addr", "add", "2001:db8::11/64", "dev", "eth0", "nodad")
+	for _, ns := range []string{a, b} {
+		sh(t, "ip", "-n", ns, "addr", "add", "2001:db8::10/64", "dev", "eth0", "nodad")
+	}
+	r := in(t, a, nil, "--vip", "2001:db8::10", "--settle", "0s")
+	assert.Equal(t, "vip", r.fact["mode"])
+	assert.Equal(t, false, r.fact["holder"])
+	assert.Equal(t, true, r.fact["conflict"], r.fact["reason"])
 }

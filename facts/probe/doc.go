@@ -11,8 +11,9 @@
 //     answers either, 0.1–0.5 ms later. Any answer or claim for the VIP
 //     from a link-layer address other than ours is a conflict;
 //   - quorum requests: an ARP request, or a neighbour solicitation, from
-//     the interface's primary address to each peer. A peer that answers is
-//     reached.
+//     the interface's primary address to each peer (from the VIP itself
+//     only when Request.Own says it is this node's own fixed address). A
+//     peer that answers is reached.
 //
 // Each is sent three times, at the start and at one and two thirds of the
 // budget, so that one lost frame does not read as silence. Silence is the
@@ -34,15 +35,15 @@
 // keepalived's use_vmac gives every master the same virtual MAC
 // (00:00:5e:00:01:VRID), so two masters on use_vmac answer the probe with
 // the MAC we have ourselves, and the conflict probe cannot tell them
-// apart. Request.VRID covers that case: it listens during the budget for
-// VRRP advertisements (IP protocol 112) for that virtual router id from a
-// source address that is not this node's, and reports the first in
-// Result.VRRPSource. A backup is silent, so any such advertisement means a
-// second master. It sees only advertisements sent within the budget, so
-// it needs keepalived's advert_int to be shorter than the budget, and it
-// does not see a master whose advertisements are dropped on the way (the
-// nft case of issue 5), which the ARP probe does see unless use_vmac hides
-// it.
+// apart: there, only quorum and the keepalived liveness check stand
+// between two masters and a double run. VRRP advertisements are not
+// watched: an earlier version could listen for them, but nothing used it,
+// so it was removed (issue 10, item 17).
+//
+// The socket is ETH_P_ALL, so it sets PACKET_IGNORE_OUTGOING (Linux 4.20)
+// to get no copy of what the node itself sends, storage traffic included.
+// An older kernel refuses the option and the probe goes on: the filter
+// drops all but ARP and NDP, and frames from our own MAC never count.
 //
 // Other limits, each erring towards "conflict" or "not reached", never
 // towards a silent second holder except where said:

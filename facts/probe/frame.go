@@ -28,7 +28,6 @@ func (m mac) hardwareAddr() net.HardwareAddr { return net.HardwareAddr(append([]
 // and iana packages would pull in more than they give.
 const (
 	protoICMPv6 = 58
-	protoVRRP   = 112 // RFC 5798
 
 	icmpNeighborSolicitation  = 135
 	icmpNeighborAdvertisement = 136
@@ -36,12 +35,11 @@ const (
 	ndOptSourceLLA = 1
 	ndOptTargetLLA = 2
 
-	// hopLimitLink is the TTL/hop limit of link-local control traffic. NDP
-	// (RFC 4861 §7.1) and VRRP (RFC 5798 §5.1.1.3) receivers drop anything
-	// else, because it was routed here from off the link; so do we.
+	// hopLimitLink is the hop limit of link-local control traffic. NDP
+	// receivers (RFC 4861 §7.1) drop anything else, because it was routed
+	// here from off the link; so do we.
 	hopLimitLink = 255
 
-	ipv4HeaderMin = 20
 	ipv6HeaderLen = 40
 	ndHeaderLen   = 24 // type, code, checksum, flags/reserved, target
 )
@@ -50,10 +48,9 @@ const (
 type kind uint8
 
 const (
-	kindARP  kind = iota + 1 // ARP request or reply
-	kindNS                   // ICMPv6 neighbour solicitation
-	kindNA                   // ICMPv6 neighbour advertisement
-	kindVRRP                 // VRRP (v2 or v3) advertisement
+	kindARP kind = iota + 1 // ARP request or reply
+	kindNS                  // ICMPv6 neighbour solicitation
+	kindNA                  // ICMPv6 neighbour advertisement
 )
 
 // String returns the kind's name, for test failures.
@@ -65,8 +62,6 @@ func (k kind) String() string {
 		return "NS"
 	case kindNA:
 		return "NA"
-	case kindVRRP:
-		return "VRRP"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -81,14 +76,12 @@ type frame struct {
 	// option); the Ethernet source when an NDP message carries no option.
 	linkAddr mac
 
-	// sender is the ARP sender IP, or the IPv6/IPv4 source address.
+	// sender is the ARP sender IP, or the IPv6 source address.
 	sender netip.Addr
 	// target is the ARP target IP or the NDP target address.
 	target netip.Addr
 
-	op       arp.Operation // ARP only
-	vrid     uint8         // VRRP only
-	priority uint8         // VRRP only
+	op arp.Operation // ARP only
 }
 
 // errNotOurs reports a well-formed frame the probe has no use for.
@@ -107,8 +100,6 @@ func parseFrame(b []byte) (frame, error) {
 	switch ef.EtherType {
 	case ethernet.EtherTypeARP:
 		return f, parseARP(&f, ef.Payload)
-	case ethernet.EtherTypeIPv4:
-		return f, parseIPv4(&f, ef.Payload)
 	case ethernet.EtherTypeIPv6:
 		return f, parseIPv6(&f, ef.Payload)
 	}
@@ -137,35 +128,8 @@ func parseARP(f *frame, b []byte) error {
 	return nil
 }
 
-// parseIPv4 fills f from an IPv4 packet carrying VRRP.
-func parseIPv4(f *frame, b []byte) error {
-	if len(b) < ipv4HeaderMin {
-		return fmt.Errorf("ipv4: header: %d bytes", len(b))
-	}
-	if b[0]>>4 != 4 {
-		return fmt.Errorf("ipv4: version %d", b[0]>>4)
-	}
-	ihl := int(b[0]&0x0f) * 4
-	total := int(binary.BigEndian.Uint16(b[2:4]))
-	if ihl < ipv4HeaderMin || total < ihl || total > len(b) {
-		return fmt.Errorf("ipv4: header length %d, total length %d, %d bytes", ihl, total, len(b))
-	}
-	if b[9] != protoVRRP {
-		return errNotOurs
-	}
-	// A fragment carries no whole advertisement; VRRP never fragments.
-	if binary.BigEndian.Uint16(b[6:8])&0x3fff != 0 {
-		return errNotOurs
-	}
-	if b[8] != hopLimitLink {
-		return errNotOurs
-	}
-	f.sender = netip.AddrFrom4([4]byte(b[12:16]))
-	return parseVRRP(f, b[ihl:total])
-}
-
-// parseIPv6 fills f from an IPv6 packet carrying NDP or VRRP. Extension
-// headers are not followed: neither NDP nor VRRP uses them.
+// parseIPv6 fills f from an IPv6 packet carrying NDP. Extension headers
+// are not followed: NDP does not use them.
 func parseIPv6(f *frame, b []byte) error {
 	if len(b) < ipv6HeaderLen {
 		return fmt.Errorf("ipv6: header: %d bytes", len(b))
@@ -184,14 +148,11 @@ func parseIPv6(f *frame, b []byte) error {
 	if hops != hopLimitLink {
 		return errNotOurs
 	}
-	f.sender = src
-	switch next {
-	case protoICMPv6:
-		return parseND(f, src, dst, payload)
-	case protoVRRP:
-		return parseVRRP(f, payload)
+	if next != protoICMPv6 {
+		return errNotOurs
 	}
-	return errNotOurs
+	f.sender = src
+	return parseND(f, src, dst, payload)
 }
 
 // parseND fills f from a neighbour solicitation or advertisement. The
@@ -237,20 +198,6 @@ func parseND(f *frame, src, dst netip.Addr, b []byte) error {
 		}
 		opts = opts[n:]
 	}
-	return nil
-}
-
-// parseVRRP fills f from a VRRP advertisement (RFC 3768 v2, RFC 5798 v3).
-func parseVRRP(f *frame, b []byte) error {
-	if len(b) < 8 {
-		return fmt.Errorf("vrrp: %d bytes", len(b))
-	}
-	if v, typ := b[0]>>4, b[0]&0x0f; (v != 2 && v != 3) || typ != 1 {
-		return errNotOurs
-	}
-	f.kind = kindVRRP
-	f.linkAddr = f.ethSrc
-	f.vrid, f.priority = b[1], b[2]
 	return nil
 }
 
@@ -379,35 +326,29 @@ func icmpv6Checksum(src, dst netip.Addr, msg []byte) uint16 {
 // Offsets into an untagged Ethernet frame, for the socket filter.
 const (
 	offEtherType  = 12
-	offIPv4Proto  = 14 + 9
 	offIPv6Next   = 14 + 6
 	offICMPv6Type = 14 + ipv6HeaderLen
 	snapLen       = 9216 // a jumbo frame: the parser checks lengths, so never truncate
 )
 
 // socketFilter is the classic BPF program attached before bind, so that
-// the kernel copies to us only ARP, NS/NA and VRRP, and not the storage
-// traffic a Gluster interface carries. parseFrame still checks everything:
-// the filter only saves work. VLAN-tagged frames seen on the parent
-// device are not filtered out; a foreign VLAN's claim on the VIP then
-// reads as a conflict, which errs on the side of not running.
+// the kernel copies to us only ARP and NS/NA, and not the storage traffic
+// a Gluster interface carries. parseFrame still checks everything: the
+// filter only saves work. VLAN-tagged frames seen on the parent device
+// are not filtered out; a foreign VLAN's claim on the VIP then reads as a
+// conflict, which errs on the side of not running.
 var socketFilter = []bpf.Instruction{
 	/* 0 */ bpf.LoadAbsolute{Off: offEtherType, Size: 2},
-	/* 1 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeARP), SkipTrue: 11},
-	/* 2 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeIPv4), SkipTrue: 1},
-	/* 3 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeIPv6), SkipTrue: 2, SkipFalse: 8},
-	// IPv4: VRRP only.
-	/* 4 */ bpf.LoadAbsolute{Off: offIPv4Proto, Size: 1},
-	/* 5 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoVRRP, SkipTrue: 7, SkipFalse: 6},
-	// IPv6: VRRP, or ICMPv6 NS/NA.
-	/* 6 */ bpf.LoadAbsolute{Off: offIPv6Next, Size: 1},
-	/* 7 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoVRRP, SkipTrue: 5},
-	/* 8 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoICMPv6, SkipFalse: 3},
-	/* 9 */ bpf.LoadAbsolute{Off: offICMPv6Type, Size: 1},
-	/* 10 */ bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: icmpNeighborSolicitation, SkipFalse: 1},
-	/* 11 */ bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: icmpNeighborAdvertisement, SkipFalse: 1},
-	/* 12 */ bpf.RetConstant{Val: 0},
-	/* 13 */ bpf.RetConstant{Val: snapLen},
+	/* 1 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeARP), SkipTrue: 7},
+	/* 2 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(ethernet.EtherTypeIPv6), SkipFalse: 5},
+	// IPv6: ICMPv6 NS or NA only.
+	/* 3 */ bpf.LoadAbsolute{Off: offIPv6Next, Size: 1},
+	/* 4 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoICMPv6, SkipFalse: 3},
+	/* 5 */ bpf.LoadAbsolute{Off: offICMPv6Type, Size: 1},
+	/* 6 */ bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: icmpNeighborSolicitation, SkipFalse: 1},
+	/* 7 */ bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: icmpNeighborAdvertisement, SkipFalse: 1},
+	/* 8 */ bpf.RetConstant{Val: 0},
+	/* 9 */ bpf.RetConstant{Val: snapLen},
 }
 
 // solicitedNode is the solicited-node multicast group of a (RFC 4291

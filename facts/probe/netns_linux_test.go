@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -233,8 +234,8 @@ func runIn(t *testing.T, ns string, req Request) (Result, error) {
 		res, err = Run(context.Background(), req)
 		wall = time.Since(start)
 	})
-	t.Logf("Run: elapsed %v (wall %v), sent %d, conflict %v, vrrp %v, reached %v, err %v",
-		res.Elapsed, wall, res.Sent, res.ConflictMAC, res.VRRPSource, res.Reached, err)
+	t.Logf("Run: elapsed %v (wall %v), sent %d, conflict %v, reached %v, err %v",
+		res.Elapsed, wall, res.Sent, res.ConflictMAC, res.Reached, err)
 	if limit := req.Budget + labSlack; res.Elapsed > limit || wall > limit {
 		t.Errorf("elapsed %v, wall %v: over budget %v + %v", res.Elapsed, wall, req.Budget, labSlack)
 	}
@@ -433,72 +434,88 @@ func TestNetnsQuorumOnly(t *testing.T) {
 	}
 }
 
-// The VRRP check: b advertises the same VRID while a probes. This is what
-// remains when use_vmac hides b behind a's own MAC.
-func TestNetnsVRRP(t *testing.T) {
+// Issue 10, item 16: the ETH_P_ALL socket gets no copy of the frames the
+// node sends. A third socket sends (the kernel never loops a frame back to
+// the socket that sent it); a control socket without
+// PACKET_IGNORE_OUTGOING sees the frames, so they went out and the test
+// can fail.
+func TestNetnsIgnoresOutgoing(t *testing.T) {
 	l := newLab(t)
-	l.addVIP(t, l.a, vip4)
-	const vrid = 51
-
 	var (
-		c   *packet.Conn
-		err error
+		c, control, sender *packet.Conn
+		ifi                *net.Interface
+		got                int
+		err                error
 	)
-	inNetns(t, l.b, func() {
-		var ifi *net.Interface
-		if ifi, err = net.InterfaceByName(labIf); err == nil {
-			c, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
+	inNetns(t, l.a, func() {
+		if ifi, err = net.InterfaceByName(labIf); err != nil {
+			return
 		}
+		var pc conn
+		if pc, err = listen(ifi); err != nil {
+			return
+		}
+		c = pc.(*packet.Conn)
+		prog, _ := bpf.Assemble(socketFilter)
+		if control, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, &packet.Config{Filter: prog}); err != nil {
+			return
+		}
+		sender, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, nil)
 	})
 	if err != nil {
-		t.Fatalf("b: open packet socket: %v", err)
+		t.Fatalf("a: open packet sockets: %v", err)
 	}
-	t.Cleanup(func() { c.Close() })
-	var src mac
-	copy(src[:], l.macB)
-	advert := vrrpAdvert(src, addrB4, vrid, 100)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		// keepalived with advert_int 0.02, as far as the probe can tell.
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			_, _ = c.WriteTo(advert, &packet.Addr{HardwareAddr: advert[:6]})
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
+	defer c.Close()
+	defer control.Close()
+	defer sender.Close()
+
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gerr error
+	if err := rc.Control(func(fd uintptr) {
+		got, gerr = unix.GetsockoptInt(int(fd), unix.SOL_PACKET, packetIgnoreOutgoing)
+	}); err != nil || gerr != nil {
+		t.Fatalf("getsockopt PACKET_IGNORE_OUTGOING: %v %v", err, gerr)
+	}
+	if got != 1 {
+		t.Errorf("PACKET_IGNORE_OUTGOING is %d, want 1", got)
+	}
+
+	var m mac
+	copy(m[:], ifi.HardwareAddr)
+	probe, err := arpProbe(m, vip4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const frames = 5
+	for i := 0; i < frames; i++ {
+		if _, err := sender.WriteTo(probe, &packet.Addr{HardwareAddr: probe[:6]}); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	own := func(pc *packet.Conn) int {
+		n := 0
+		buf := make([]byte, snapLen)
+		deadline := time.Now().Add(100 * time.Millisecond)
+		for i := 0; i < 100; i++ {
+			_ = pc.SetReadDeadline(deadline)
+			k, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				break
+			}
+			if f, err := parseFrame(buf[:k]); err == nil && f.ethSrc == m {
+				n++
 			}
 		}
-	}()
-	defer func() { close(stop); <-done }()
-
-	res, err := runIn(t, l.a, Request{
-		Interface: labIf, VIP: vip4, Source: addrA4,
-		Peers:  []netip.Addr{addrA4, addrB4},
-		Budget: labBudget, Conflict: true, VRID: vrid,
-	})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
+		return n
 	}
-	if want, got := addrB4, res.VRRPSource; want != got {
-		t.Errorf("VRRP source: want %v, got %v", want, got)
+	if n := own(control); n != frames {
+		t.Fatalf("control socket saw %d of our %d frames: the test can't tell", n, frames)
 	}
-	if res.ConflictMAC != nil {
-		t.Errorf("conflict MAC %v: b does not hold the VIP", res.ConflictMAC)
-	}
-
-	// Another VRID on the link is someone else's router, not a conflict.
-	res, err = runIn(t, l.a, Request{
-		Interface: labIf, VIP: vip4, Budget: labBudget, Conflict: true, VRID: vrid + 1,
-	})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if res.VRRPSource.IsValid() {
-		t.Errorf("VRRP source %v for another VRID", res.VRRPSource)
+	if n := own(c); n != 0 {
+		t.Errorf("the probe's socket got %d copies of our own outgoing frames", n)
 	}
 }
 

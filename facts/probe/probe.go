@@ -45,13 +45,10 @@ type Request struct {
 	// Conflict runs the conflict probe for VIP.
 	Conflict bool
 
-	// VRID, when not zero, also listens for VRRP advertisements for this
-	// virtual router id from an address that is not this node's. That is
-	// the only conflict evidence left when keepalived's use_vmac gives
-	// both masters the same MAC (see the package documentation). It can
-	// only see advertisements sent within Budget, so it needs an advert_int
-	// shorter than Budget.
-	VRID uint8
+	// Own allows Source to be the VIP: the address is this node's own
+	// fixed address (mode master), so asking peers from it teaches them
+	// nothing wrong.
+	Own bool
 }
 
 // Result is what the link said within the budget.
@@ -59,10 +56,6 @@ type Result struct {
 	// ConflictMAC, when not nil, is another link-layer address that
 	// answered for, or claimed, the VIP.
 	ConflictMAC net.HardwareAddr
-
-	// VRRPSource, when valid, is another router that advertised
-	// Request.VRID during the budget.
-	VRRPSource netip.Addr
 
 	// Reached are the peers that answered, in Request.Peers order, this
 	// node included.
@@ -113,8 +106,8 @@ type env struct {
 	// too (arp_ignore=0), and that is no second holder.
 	localMACs func() ([]net.HardwareAddr, error)
 	// listen opens a packet socket on ifi that receives the frames
-	// socketFilter passes, having joined the given link-layer groups.
-	listen func(ifi *net.Interface, groups []net.HardwareAddr) (conn, error)
+	// socketFilter passes, and none of this node's outgoing frames.
+	listen func(ifi *net.Interface) (conn, error)
 }
 
 // peer is one peer the probe asks.
@@ -130,13 +123,11 @@ type plan struct {
 	mac      mac
 	vip      netip.Addr
 	conflict bool
-	vrid     uint8
 	probe    []byte // the conflict probe frame, nil if none
 	peers    []peer // deduplicated, in Request order
 	local    map[netip.Addr]bool
 	// localMACs are this node's own link-layer addresses, on every interface.
 	localMACs map[mac]bool
-	groups    []net.HardwareAddr
 }
 
 func run(ctx context.Context, req Request, e env) (res Result, err error) {
@@ -174,7 +165,7 @@ func run(ctx context.Context, req Request, e env) (res Result, err error) {
 		// Nothing needs the link: no socket, no cost.
 		return t.result(), nil
 	}
-	c, err := e.listen(ifi, p.groups)
+	c, err := e.listen(ifi)
 	if err != nil {
 		return res, fmt.Errorf("probe: %s: open packet socket: %w", req.Interface, err)
 	}
@@ -193,7 +184,7 @@ func check(req Request) error {
 	if req.Budget <= 0 {
 		return fmt.Errorf("probe: request: budget %v is not positive", req.Budget)
 	}
-	if (req.Conflict || req.VRID != 0) && !req.VIP.IsValid() {
+	if req.Conflict && !req.VIP.IsValid() {
 		return errors.New("probe: request: conflict probe without a VIP")
 	}
 	vip, src := unzone(req.VIP), unzone(req.Source)
@@ -201,7 +192,7 @@ func check(req Request) error {
 		return fmt.Errorf("probe: request: VIP %v is not a unicast address", req.VIP)
 	}
 	if src.IsValid() {
-		if src == vip {
+		if src == vip && !req.Own {
 			return fmt.Errorf("probe: request: source %v is the VIP", req.Source)
 		}
 		if src.IsUnspecified() || src.IsMulticast() {
@@ -213,8 +204,9 @@ func check(req Request) error {
 		if !a.IsValid() || a.IsUnspecified() || a.IsMulticast() {
 			return fmt.Errorf("probe: request: peer %v is not a unicast address", a)
 		}
-		if a == vip {
-			// Counting the VIP as a node would let a holder outvote itself.
+		if a == vip && !req.Own {
+			// Counting a moving VIP as a node would let a holder outvote
+			// itself; a master's own address is this node, counted once.
 			return fmt.Errorf("probe: request: peer %v is the VIP", a)
 		}
 	}
@@ -243,7 +235,6 @@ func newPlan(req Request, ifi *net.Interface, local []netip.Addr) (*plan, error)
 		ifname:    name,
 		vip:       unzone(req.VIP),
 		conflict:  req.Conflict,
-		vrid:      req.VRID,
 		local:     make(map[netip.Addr]bool, len(local)+1),
 		localMACs: map[mac]bool{},
 	}
@@ -267,16 +258,6 @@ func newPlan(req Request, ifi *net.Interface, local []netip.Addr) (*plan, error)
 			return nil, fmt.Errorf("probe: %s: build conflict probe for %v: %w", name, p.vip, err)
 		}
 	}
-	if p.vrid != 0 {
-		// VRRP advertisements go to a link-local group (RFC 5798 §5.1.1.2)
-		// that a node without a VRRP instance on this link has not joined.
-		if p.vip.Is4() {
-			p.groups = append(p.groups, multicastMAC(netip.AddrFrom4([4]byte{224, 0, 0, 18})))
-		} else {
-			p.groups = append(p.groups, multicastMAC(netip.MustParseAddr("ff02::12")))
-		}
-	}
-
 	seen := make(map[netip.Addr]bool, len(req.Peers))
 	for _, a := range req.Peers {
 		a = unzone(a)
@@ -311,7 +292,6 @@ type tally struct {
 	p        *plan
 	conflict mac
 	found    bool // conflict is set
-	vrrpFrom netip.Addr
 	reached  map[netip.Addr]bool
 	pending  int   // peers not reached yet
 	sent     int   // frames sent
@@ -333,7 +313,7 @@ func newTally(p *plan) *tally {
 
 // listening reports whether silence is still worth waiting for.
 func (t *tally) listening() bool {
-	return (t.p.conflict || t.p.vrid != 0) && !t.found && !t.vrrpFrom.IsValid()
+	return t.p.conflict && !t.found
 }
 
 // done reports whether more listening can change the result.
@@ -369,13 +349,6 @@ func (t *tally) observe(f frame) {
 			t.conflictFrom(f.linkAddr)
 		}
 		t.answer(f.sender)
-	case kindVRRP:
-		// Priority 0 is a master resigning (RFC 5798 §6.4.3): it is
-		// leaving, not competing.
-		if t.p.vrid != 0 && f.vrid == t.p.vrid && f.priority != 0 &&
-			!t.p.local[f.sender] && !t.vrrpFrom.IsValid() {
-			t.vrrpFrom = f.sender
-		}
 	}
 }
 
@@ -406,7 +379,6 @@ func (t *tally) result() Result {
 	if t.found {
 		r.ConflictMAC = t.conflict.hardwareAddr()
 	}
-	r.VRRPSource = t.vrrpFrom
 	for _, pr := range t.p.peers {
 		if t.reached[pr.addr] {
 			r.Reached = append(r.Reached, pr.addr)

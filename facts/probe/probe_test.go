@@ -17,9 +17,9 @@ var fakeIfi = &net.Interface{Index: 7, Name: "pp-fake", HardwareAddr: macOurs[:]
 
 // testPlan builds a plan as Run would, on fakeIfi; self is this node's
 // primary address and is also the request's Source.
-func testPlan(vip netip.Addr, conflict bool, vrid uint8, self netip.Addr, peers ...netip.Addr) *plan {
+func testPlan(vip netip.Addr, conflict bool, self netip.Addr, peers ...netip.Addr) *plan {
 	p, err := newPlan(Request{
-		Interface: fakeIfi.Name, VIP: vip, Source: self, Conflict: conflict, VRID: vrid,
+		Interface: fakeIfi.Name, VIP: vip, Source: self, Conflict: conflict,
 		Peers: append([]netip.Addr{self}, peers...), Budget: time.Second,
 	}, fakeIfi, []netip.Addr{self, vip})
 	if err != nil {
@@ -31,8 +31,7 @@ func testPlan(vip netip.Addr, conflict bool, vrid uint8, self netip.Addr, peers 
 func TestTallyObserve(t *testing.T) {
 	type want struct {
 		conflict string // MAC, or ""
-		vrrp     netip.Addr
-		reached  int // peers reached, self included
+		reached  int    // peers reached, self included
 	}
 	ours4 := gratuitousARP(macOurs, tVIP4)
 	for _, tc := range []struct {
@@ -41,54 +40,42 @@ func TestTallyObserve(t *testing.T) {
 		frame []byte
 		want  want
 	}{
-		{"ARP probe reply from another holder", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"ARP probe reply from another holder", testPlan(tVIP4, true, tSelf4, tPeer4),
 			arpReply(macOther, tVIP4, macOurs, netip.IPv4Unspecified()),
 			want{conflict: "02:00:00:00:00:0b", reached: 1}},
-		{"gratuitous ARP for the VIP", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"gratuitous ARP for the VIP", testPlan(tVIP4, true, tSelf4, tPeer4),
 			gratuitousARP(macOther, tVIP4), want{conflict: "02:00:00:00:00:0b", reached: 1}},
-		{"our own gratuitous ARP going out", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"our own gratuitous ARP going out", testPlan(tVIP4, true, tSelf4, tPeer4),
 			ours4, want{reached: 1}},
-		{"another node's ARP probe for the VIP", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"another node's ARP probe for the VIP", testPlan(tVIP4, true, tSelf4, tPeer4),
 			func() []byte { b, _ := arpProbe(macOther, tVIP4); return b }(), want{reached: 1}},
-		{"conflict probe off", testPlan(tVIP4, false, 0, tSelf4, tPeer4),
+		{"conflict probe off", testPlan(tVIP4, false, tSelf4, tPeer4),
 			gratuitousARP(macOther, tVIP4), want{reached: 1}},
-		{"peer answers", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"peer answers", testPlan(tVIP4, true, tSelf4, tPeer4),
 			arpReply(macOther, tPeer4, macOurs, tSelf4), want{reached: 2}},
-		{"peer's own request reaches too", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"peer's own request reaches too", testPlan(tVIP4, true, tSelf4, tPeer4),
 			gratuitousARP(macOther, tPeer4), want{reached: 2}},
-		{"stranger answers", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
+		{"stranger answers", testPlan(tVIP4, true, tSelf4, tPeer4),
 			arpReply(macOther, netip.MustParseAddr("203.0.113.99"), macOurs, tSelf4), want{reached: 1}},
-		{"NA for the VIP", testPlan(tVIP6, true, 0, tSelf6, tPeer6),
+		{"NA for the VIP", testPlan(tVIP6, true, tSelf6, tPeer6),
 			neighborAdvert(macOther, tVIP6, allNodes, tVIP6, macOther[:]),
 			want{conflict: "02:00:00:00:00:0b", reached: 1}},
 		// The target option is the binding being claimed; report it.
-		{"NA for the VIP, option differs", testPlan(tVIP6, true, 0, tSelf6, tPeer6),
+		{"NA for the VIP, option differs", testPlan(tVIP6, true, tSelf6, tPeer6),
 			neighborAdvert(macOther, tVIP6, allNodes, tVIP6, macVMAC[:]),
 			want{conflict: "00:00:5e:00:01:33", reached: 1}},
 		// use_vmac: the other master answers with our own (virtual) MAC.
 		// The known limit: invisible to the probe.
-		{"NA for the VIP with our MAC", testPlan(tVIP6, true, 0, tSelf6, tPeer6),
+		{"NA for the VIP with our MAC", testPlan(tVIP6, true, tSelf6, tPeer6),
 			neighborAdvert(macOther, tVIP6, allNodes, tVIP6, macOurs[:]), want{reached: 1}},
-		{"NS from the VIP", testPlan(tVIP6, true, 0, tSelf6, tPeer6),
+		{"NS from the VIP", testPlan(tVIP6, true, tSelf6, tPeer6),
 			func() []byte { b, _ := neighborSolicitation(macOther, tVIP6, tPeer6); return b }(),
 			want{conflict: "02:00:00:00:00:0b", reached: 1}},
-		{"another node's DAD for the VIP", testPlan(tVIP6, true, 0, tSelf6, tPeer6),
+		{"another node's DAD for the VIP", testPlan(tVIP6, true, tSelf6, tPeer6),
 			func() []byte { b, _ := neighborSolicitation(macOther, netip.IPv6Unspecified(), tVIP6); return b }(),
 			want{reached: 1}},
-		{"peer NA", testPlan(tVIP6, true, 0, tSelf6, tPeer6),
+		{"peer NA", testPlan(tVIP6, true, tSelf6, tPeer6),
 			neighborAdvert(macOther, tPeer6, tSelf6, tPeer6, nil), want{reached: 2}},
-		{"VRRP from another master", testPlan(tVIP4, true, 51, tSelf4, tPeer4),
-			vrrpAdvert(macVMAC, tPeer4, 51, 100), want{vrrp: tPeer4, reached: 1}},
-		{"VRRP from us (use_vmac: not our MAC)", testPlan(tVIP4, true, 51, tSelf4, tPeer4),
-			vrrpAdvert(macVMAC, tSelf4, 51, 100), want{reached: 1}},
-		{"VRRP for another VRID", testPlan(tVIP4, true, 51, tSelf4, tPeer4),
-			vrrpAdvert(macVMAC, tPeer4, 52, 100), want{reached: 1}},
-		{"VRRP master resigning", testPlan(tVIP4, true, 51, tSelf4, tPeer4),
-			vrrpAdvert(macVMAC, tPeer4, 51, 0), want{reached: 1}},
-		{"VRRP check off", testPlan(tVIP4, true, 0, tSelf4, tPeer4),
-			vrrpAdvert(macVMAC, tPeer4, 51, 100), want{reached: 1}},
-		{"VRRP over IPv6", testPlan(tVIP6, true, 51, tSelf6, tPeer6),
-			vrrpAdvert(macVMAC, tPeer6, 51, 100), want{vrrp: tPeer6, reached: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := parseFrame(tc.frame)
@@ -98,7 +85,7 @@ func TestTallyObserve(t *testing.T) {
 			tl := newTally(tc.plan)
 			tl.observe(f)
 			r := tl.result()
-			got := want{vrrp: r.VRRPSource, reached: len(r.Reached)}
+			got := want{reached: len(r.Reached)}
 			if r.ConflictMAC != nil {
 				got.conflict = r.ConflictMAC.String()
 			}
@@ -212,7 +199,7 @@ func fakeEnv(c *fakeConn, local ...netip.Addr) (env, *int) {
 		localMACs: func() ([]net.HardwareAddr, error) {
 			return []net.HardwareAddr{fakeIfi.HardwareAddr, macOtherNIC[:]}, nil
 		},
-		listen: func(*net.Interface, []net.HardwareAddr) (conn, error) {
+		listen: func(*net.Interface) (conn, error) {
 			*opened++
 			return c, nil
 		},
@@ -476,5 +463,39 @@ func TestRunIgnoresOurOtherNIC(t *testing.T) {
 	}
 	if res.ConflictMAC != nil {
 		t.Fatalf("our own other NIC %s read as a conflict", res.ConflictMAC)
+	}
+}
+
+// Mode master probes the node's own fixed address: Own lets the source
+// and a peer be that address, which is this node, counted once.
+func TestPlanOwnAddress(t *testing.T) {
+	req := Request{Interface: fakeIfi.Name, VIP: tSelf4, Source: tSelf4, Own: true,
+		Peers: []netip.Addr{tSelf4, tPeer4}, Budget: time.Second, Conflict: true}
+	if err := check(req); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	p, err := newPlan(req, fakeIfi, []netip.Addr{tSelf4})
+	if err != nil {
+		t.Fatalf("newPlan: %v", err)
+	}
+	if want, got := 2, len(p.peers); want != got {
+		t.Fatalf("peers: want %d, got %d", want, got)
+	}
+	if p.peers[0].request != nil {
+		t.Error("this node is asked over the link")
+	}
+	f, err := parseFrame(p.peers[1].request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, got := tSelf4, f.sender; want != got {
+		t.Errorf("request sender: want %v, got %v", want, got)
+	}
+	if p.probe == nil {
+		t.Error("no conflict probe for the master's address")
+	}
+	req.Own = false
+	if err := check(req); err == nil {
+		t.Error("without Own, a source that is the VIP must be refused")
 	}
 }

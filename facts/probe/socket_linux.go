@@ -3,6 +3,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -53,10 +54,22 @@ func localAddrs() ([]netip.Addr, error) {
 	return out, nil
 }
 
+// packetIgnoreOutgoing is PACKET_IGNORE_OUTGOING (Linux 4.20), which
+// x/sys/unix does not name.
+const packetIgnoreOutgoing = 23
+
 // listen opens a raw ETH_P_ALL packet socket on ifi. ETH_P_ALL rather than
-// one EtherType so that ARP, NDP and VRRP share one socket and one budget;
-// the filter, applied before bind, keeps everything else in the kernel.
-func listen(ifi *net.Interface, groups []net.HardwareAddr) (conn, error) {
+// one EtherType so that ARP and NDP share one socket and one budget; the
+// filter, applied before bind, keeps everything else in the kernel.
+//
+// An ETH_P_ALL socket also gets a copy of every frame the node sends on
+// ifi, storage traffic included, for as long as the probe lasts (issue
+// 10, item 16). PACKET_IGNORE_OUTGOING stops that in the kernel. A kernel
+// older than 4.20 refuses the option with ENOPROTOOPT; the probe then
+// still works, only dearer: the filter drops all but ARP and NDP, and the
+// tally ignores frames from our own MAC, so an outgoing copy never reads
+// as an answer or a conflict. Any other error is an error.
+func listen(ifi *net.Interface) (conn, error) {
 	prog, err := bpf.Assemble(socketFilter)
 	if err != nil {
 		return nil, fmt.Errorf("assemble socket filter: %w", err)
@@ -65,11 +78,26 @@ func listen(ifi *net.Interface, groups []net.HardwareAddr) (conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range groups {
-		if err := c.JoinGroup(g); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("join link-layer group %v: %w", g, err)
-		}
+	if err := ignoreOutgoing(c); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
+}
+
+func ignoreOutgoing(c *packet.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("ignore outgoing frames: %w", err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_PACKET, packetIgnoreOutgoing, 1)
+	}); err != nil {
+		return fmt.Errorf("ignore outgoing frames: %w", err)
+	}
+	if serr != nil && !errors.Is(serr, unix.ENOPROTOOPT) {
+		return fmt.Errorf("ignore outgoing frames: setsockopt PACKET_IGNORE_OUTGOING: %w", serr)
+	}
+	return nil
 }

@@ -13,7 +13,7 @@ var osEnv = env{
 	iface:      net.InterfaceByName,
 	localAddrs: func() ([]netip.Addr, error) { return nil, nil },
 	localMACs:  func() ([]net.HardwareAddr, error) { return nil, nil },
-	listen: func(*net.Interface, []net.HardwareAddr) (conn, error) {
+	listen: func(*net.Interface) (conn, error) {
 		return nil, ErrNotImplemented
 	},
 }

@@ -1,6 +1,6 @@
-//go:build linux && !gluster_vip_stub
+//go:build linux
 
-package facts
+package rtnl
 
 import (
 	"encoding/binary"
@@ -14,18 +14,15 @@ import (
 )
 
 // Builders for the payloads of link and address dump messages, laid out
-// as the kernel sends them.
-
-// rtattr is the production encoder: messages built with it are what the
-// request code sends, too.
-var rtattr = rtattrBytes
+// as the kernel sends them. attr is the production encoder: messages built
+// with it are what the request code sends, too.
 
 func linkMsg(index int, name string, flags uint32) []byte {
 	b := make([]byte, unix.SizeofIfInfomsg)
 	binary.NativeEndian.PutUint32(b[4:], uint32(index))
 	binary.NativeEndian.PutUint32(b[8:], flags)
-	b = append(b, rtattr(unix.IFLA_IFNAME, append([]byte(name), 0))...)
-	return append(b, rtattr(unix.IFLA_ADDRESS, []byte{2, 0, 0, 0, 0, byte(index)})...)
+	b = append(b, attr(unix.IFLA_IFNAME, append([]byte(name), 0))...)
+	return append(b, attr(unix.IFLA_ADDRESS, []byte{2, 0, 0, 0, 0, byte(index)})...)
 }
 
 func addrMsg(index int, prefix, label string, flags uint32, cstamp uint32) []byte {
@@ -39,22 +36,22 @@ func addrMsg(index int, prefix, label string, flags uint32, cstamp uint32) []byt
 	b[2] = byte(flags)
 	binary.NativeEndian.PutUint32(b[4:], uint32(index))
 	raw := p.Addr().AsSlice()
-	b = append(b, rtattr(unix.IFA_ADDRESS, raw)...)
+	b = append(b, attr(unix.IFA_ADDRESS, raw)...)
 	if p.Addr().Is4() {
-		b = append(b, rtattr(unix.IFA_LOCAL, raw)...)
+		b = append(b, attr(unix.IFA_LOCAL, raw)...)
 	}
 	if label != "" {
-		b = append(b, rtattr(unix.IFA_LABEL, append([]byte(label), 0))...)
+		b = append(b, attr(unix.IFA_LABEL, append([]byte(label), 0))...)
 	}
 	f := make([]byte, 4)
 	binary.NativeEndian.PutUint32(f, flags)
-	b = append(b, rtattr(unix.IFA_FLAGS, f)...)
+	b = append(b, attr(unix.IFA_FLAGS, f)...)
 	ci := make([]byte, 16)
 	binary.NativeEndian.PutUint32(ci[0:], 0xffffffff)
 	binary.NativeEndian.PutUint32(ci[4:], 0xffffffff)
 	binary.NativeEndian.PutUint32(ci[8:], cstamp)
 	binary.NativeEndian.PutUint32(ci[12:], cstamp)
-	return append(b, rtattr(unix.IFA_CACHEINFO, ci)...)
+	return append(b, attr(unix.IFA_CACHEINFO, ci)...)
 }
 
 const upRunning = unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP
@@ -70,54 +67,40 @@ func TestParseDump(t *testing.T) {
 		addrMsg(2, "2001:db8::12/64", "", unix.IFA_F_DADFAILED, 7000), // "from the future": age unknown
 		addrMsg(9, "203.0.113.30/32", "gone", 0, 1),                   // link vanished between dumps
 	}
-	got, err := parseDump(links, addrs, 6000)
+	got, err := ParseDump(links, addrs, 6000)
 	require.NoError(t, err)
 	require.Len(t, got, 6)
 	assert.Equal(t, Address{Prefix: netip.MustParsePrefix("198.51.100.11/24"), Interface: "eth0", Label: "eth0", Index: 2,
-		Up: true, Permanent: true, Age: 50 * time.Second, AgeKnown: true}, got[0])
+		Up: true, Flags: unix.IFA_F_PERMANENT, Age: 50 * time.Second, AgeKnown: true}, got[0])
 	assert.Equal(t, "eth0:1", got[1].Label)
 	assert.Equal(t, 10*time.Second, got[1].Age)
 	assert.False(t, got[2].Up, "IFF_UP without IFF_RUNNING is not up")
-	assert.True(t, got[2].Secondary)
-	assert.True(t, got[3].Deprecated && got[3].NoDAD)
+	assert.Equal(t, uint32(unix.IFA_F_SECONDARY), got[2].Flags)
+	assert.Equal(t, uint32(unix.IFA_F_NODAD|unix.IFA_F_DEPRECATED), got[3].Flags, "IFA_FLAGS supersedes the 8-bit field")
 	assert.Equal(t, time.Duration(6000+296)*10*time.Millisecond, got[3].Age, "the 32-bit stamp wraps")
-	assert.True(t, got[4].Tentative)
-	assert.True(t, got[5].DADFailed)
 	assert.False(t, got[5].AgeKnown)
 }
 
 func TestParseDumpRejectsTruncation(t *testing.T) {
 	m := addrMsg(2, "198.51.100.11/24", "eth0", 0, 1)
-	_, err := parseDump(nil, [][]byte{m[:unix.SizeofIfAddrmsg-1]}, 0)
+	_, err := ParseDump(nil, [][]byte{m[:unix.SizeofIfAddrmsg-1]}, 0)
 	assert.EqualError(t, err, "netlink: address message of 7 bytes is too short")
 	bad := append([]byte(nil), m...)
 	binary.NativeEndian.PutUint16(bad[unix.SizeofIfAddrmsg:], 200) // attribute longer than the message
-	_, err = parseDump(nil, [][]byte{bad}, 0)
+	_, err = ParseDump(nil, [][]byte{bad}, 0)
 	assert.ErrorContains(t, err, "netlink: attribute 1 has length 200")
+	_, err = ParseDump([][]byte{{1, 2}}, nil, 0)
+	assert.EqualError(t, err, "netlink: link message of 2 bytes is too short")
 }
 
-func TestCstampNow(t *testing.T) {
-	// HZ=250, 245.29 s after boot (captured on this machine).
-	now, err := cstampNow(1717981427, 24529)
+func TestParseLink(t *testing.T) {
+	l, err := ParseLink(linkMsg(3, "br-gluster", unix.IFF_UP))
 	require.NoError(t, err)
-	assert.InDelta(t, 24509, int(now), 30)
-	_, err = cstampNow(12345, 24529)
-	assert.Error(t, err)
+	assert.Equal(t, Link{Index: 3, Name: "br-gluster", Up: true, MAC: []byte{2, 0, 0, 0, 0, 3}}, l)
 }
 
 func TestNextMessage(t *testing.T) {
-	msg := func(typ uint16, payload []byte) []byte {
-		b := make([]byte, unix.SizeofNlMsghdr)
-		binary.NativeEndian.PutUint32(b[0:], uint32(unix.SizeofNlMsghdr+len(payload)))
-		binary.NativeEndian.PutUint16(b[4:], typ)
-		binary.NativeEndian.PutUint32(b[8:], 7)
-		b = append(b, payload...)
-		for len(b)%4 != 0 {
-			b = append(b, 0)
-		}
-		return b
-	}
-	buf := append(msg(unix.RTM_NEWADDR, []byte{1, 2, 3}), msg(unix.NLMSG_DONE, []byte{0, 0, 0, 0})...)
+	buf := append(msg(unix.RTM_NEWADDR, 0, 7, 0, []byte{1, 2, 3}), done(7, 0)...)
 	m, rest, err := nextMessage(buf)
 	require.NoError(t, err)
 	assert.Equal(t, []byte{1, 2, 3}, m.Data)
@@ -134,7 +117,7 @@ func FuzzParseDump(f *testing.F) {
 	f.Add(addrMsg(2, "2001:db8::10/128", "", unix.IFA_F_NODAD, 1), linkMsg(2, "eth-0", 0))
 	f.Add([]byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, addr, link []byte) {
-		got, err := parseDump([][]byte{link}, [][]byte{addr}, 1000)
+		got, err := ParseDump([][]byte{link}, [][]byte{addr}, 1000)
 		if err == nil {
 			for _, a := range got {
 				if !a.Prefix.IsValid() {

@@ -1,23 +1,50 @@
-//go:build linux && !gluster_vip_stub
+//go:build linux
 
-package facts
+package rtnl
 
 import (
-	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-var nativeEndian = binary.NativeEndian
+// Address is one address as the kernel reports it, joined with its link.
+type Address struct {
+	Prefix    netip.Prefix
+	Index     int    // the interface's index
+	Interface string // the interface's name
+	Label     string // IFA_LABEL (IPv4 only)
+	Up        bool   // the link is IFF_UP and IFF_RUNNING
+	Flags     uint32 // IFA_F_*, from IFA_FLAGS when the kernel sends it
+	// Age is how long the address has existed, from IFA_CACHEINFO's
+	// creation stamp; AgeKnown is false when there was no usable stamp.
+	Age      time.Duration
+	AgeKnown bool
+}
 
-// parseDump turns the payloads of a link dump and an address dump into
+// Link is one link as the kernel reports it.
+type Link struct {
+	Index   int
+	Name    string
+	Up      bool // IFF_UP
+	Running bool // IFF_RUNNING: up and with carrier
+	MAC     net.HardwareAddr
+}
+
+// ParseDump turns the payloads of a link dump and an address dump into
 // Addresses. It is pure, so it is tested on built dumps. now is the
-// kernel clock in cstamp units (see jiffyNow).
-func parseDump(links, addrs [][]byte, now uint32) ([]Address, error) {
-	p, err := newDumpParser(links, now)
+// kernel clock in cstamp units (see Now).
+func ParseDump(links, addrs [][]byte, now uint32) ([]Address, error) {
+	return ParseDumpAs(links, addrs, now, same)
+}
+
+// ParseDumpAs is ParseDump, each Address converted by conv as it is
+// parsed, so that a caller with its own type pays for no second slice.
+func ParseDumpAs[T any](links, addrs [][]byte, now uint32, conv func(Address) T) ([]T, error) {
+	p, err := newDumpParser(links, now, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -29,50 +56,54 @@ func parseDump(links, addrs [][]byte, now uint32) ([]Address, error) {
 	return p.out, nil
 }
 
+func same(a Address) Address { return a }
+
 // dumpParser collects Addresses from address messages as they arrive,
-// so that the OS reads them in place from its receive buffer.
-type dumpParser struct {
-	ifs map[int]Interface
-	now uint32
-	out []Address
+// so that they are read in place from the receive buffer.
+type dumpParser[T any] struct {
+	links map[int]Link
+	now   uint32
+	conv  func(Address) T
+	out   []T
 }
 
-func newDumpParser(links [][]byte, now uint32) (*dumpParser, error) {
-	p := &dumpParser{ifs: make(map[int]Interface, len(links)), now: now}
+func newDumpParser[T any](links [][]byte, now uint32, conv func(Address) T) (*dumpParser[T], error) {
+	p := &dumpParser[T]{links: make(map[int]Link, len(links)), now: now, conv: conv}
 	for _, m := range links {
-		ifi, err := parseLink(m)
+		l, err := ParseLink(m)
 		if err != nil {
 			return nil, err
 		}
-		p.ifs[ifi.Index] = ifi
+		p.links[l.Index] = l
 	}
 	return p, nil
 }
 
 // addr parses one address message. Strings are copied out of m.
-func (p *dumpParser) addr(m []byte) error {
-	a, ok, err := parseAddr(m, p.now)
+func (p *dumpParser[T]) addr(m []byte) error {
+	a, ok, err := ParseAddr(m, p.now)
 	if err != nil || !ok {
 		return err
 	}
-	ifi, known := p.ifs[a.Index]
+	l, known := p.links[a.Index]
 	if !known {
 		// The link went away between the two dumps: its addresses are
 		// gone too.
 		return nil
 	}
-	a.Interface = ifi.Name
-	a.Up = ifi.Up && ifi.Running
-	p.out = append(p.out, a)
+	a.Interface = l.Name
+	a.Up = l.Up && l.Running
+	p.out = append(p.out, p.conv(a))
 	return nil
 }
 
-func parseLink(m []byte) (Interface, error) {
+// ParseLink parses the payload of one RTM_NEWLINK message.
+func ParseLink(m []byte) (Link, error) {
 	if len(m) < unix.SizeofIfInfomsg {
-		return Interface{}, fmt.Errorf("netlink: link message of %d bytes is too short", len(m))
+		return Link{}, fmt.Errorf("netlink: link message of %d bytes is too short", len(m))
 	}
 	flags := nativeEndian.Uint32(m[8:12])
-	ifi := Interface{
+	l := Link{
 		Index:   int(int32(nativeEndian.Uint32(m[4:8]))),
 		Up:      flags&unix.IFF_UP != 0,
 		Running: flags&unix.IFF_RUNNING != 0,
@@ -80,27 +111,30 @@ func parseLink(m []byte) (Interface, error) {
 	err := walkAttrs(m[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) {
 		switch typ {
 		case unix.IFLA_IFNAME:
-			ifi.Name = cString(v)
+			l.Name = cString(v)
 		case unix.IFLA_ADDRESS:
-			ifi.MAC = hardwareAddr(v)
+			if len(v) > 0 {
+				l.MAC = append(net.HardwareAddr(nil), v...)
+			}
 		}
 	})
-	return ifi, err
+	return l, err
 }
 
-// parseAddr parses one ifaddrmsg. ok is false for families we ignore.
-func parseAddr(m []byte, now uint32) (a Address, ok bool, err error) {
+// ParseAddr parses the payload of one RTM_NEWADDR message; ok is false
+// for families other than IPv4 and IPv6. Interface and Up are left for
+// the caller, who knows the links.
+func ParseAddr(m []byte, now uint32) (a Address, ok bool, err error) {
 	if len(m) < unix.SizeofIfAddrmsg {
 		return a, false, fmt.Errorf("netlink: address message of %d bytes is too short", len(m))
 	}
 	family, bits := m[0], int(m[1])
-	flags := uint32(m[2])
+	a.Flags = uint32(m[2])
 	a.Index = int(nativeEndian.Uint32(m[4:8]))
 	if family != unix.AF_INET && family != unix.AF_INET6 {
 		return a, false, nil
 	}
-	var local, address []byte
-	var ci []byte
+	var local, address, ci []byte
 	err = walkAttrs(m[unix.SizeofIfAddrmsg:], func(typ uint16, v []byte) {
 		switch typ {
 		case unix.IFA_LOCAL:
@@ -112,7 +146,7 @@ func parseAddr(m []byte, now uint32) (a Address, ok bool, err error) {
 		case unix.IFA_FLAGS:
 			// The 32-bit attribute supersedes the 8-bit header field.
 			if len(v) >= 4 {
-				flags = nativeEndian.Uint32(v)
+				a.Flags = nativeEndian.Uint32(v)
 			}
 		case unix.IFA_CACHEINFO:
 			ci = v
@@ -135,12 +169,6 @@ func parseAddr(m []byte, now uint32) (a Address, ok bool, err error) {
 		return a, false, fmt.Errorf("netlink: prefix length %d for %s", bits, ip)
 	}
 	a.Prefix = netip.PrefixFrom(ip, bits)
-	a.Tentative = flags&unix.IFA_F_TENTATIVE != 0
-	a.DADFailed = flags&unix.IFA_F_DADFAILED != 0
-	a.Deprecated = flags&unix.IFA_F_DEPRECATED != 0
-	a.Secondary = flags&unix.IFA_F_SECONDARY != 0
-	a.NoDAD = flags&unix.IFA_F_NODAD != 0
-	a.Permanent = flags&unix.IFA_F_PERMANENT != 0
 	// struct ifa_cacheinfo { u32 prefered, valid, cstamp, tstamp }.
 	if len(ci) >= 16 {
 		cstamp := nativeEndian.Uint32(ci[8:12])
