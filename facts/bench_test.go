@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !gluster_vip_stub
 
 package facts
 
