@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -153,6 +154,10 @@ func Decide(cfg Config, obs Observation) Facts {
 		}
 	}
 
+	if cfg.Probe == 0 && len(cfg.Peers) > 0 {
+		// Merge refuses this pair; a Config built any other way must not turn quorum off silently.
+		return fail("probe", errors.New("peers need the probe for quorum, but probe is 0s"))
+	}
 	if cfg.Probe == 0 {
 		pass("probe", "probe is 0s: conflict probe and quorum are off")
 	} else {

@@ -341,3 +341,17 @@ func TestDecideInterfaceOfTheVIPsFamily(t *testing.T) {
 	assert.Equal(t, `interface "eth1": no such interface or label with an address of the VIP's family`, f.Reason)
 	assert.Error(t, f.Err)
 }
+
+// Merge refuses peers with probe 0s (issue 10, item 13); Decide fails closed
+// on the pair too, so a Config built any other way never drops quorum.
+func TestDecidePeersWithoutProbe(t *testing.T) {
+	cfg := cfgFor("203.0.113.10", func(c *Config) {
+		c.Peers = []netip.Addr{netip.MustParseAddr("198.51.100.12"), netip.MustParseAddr("198.51.100.13")}
+	})
+	f := Decide(cfg, base(addr("eth0", "203.0.113.10/32")))
+	assert.False(t, f.Holder)
+	assert.Nil(t, f.Probe)
+	if assert.Error(t, f.Err) {
+		assert.Equal(t, "peers need the probe for quorum, but probe is 0s", f.Reason)
+	}
+}

@@ -30,6 +30,7 @@ for target in FuzzParseConfig FuzzParseVIP FuzzParseDuration FuzzParseDump; do
   go test ./facts -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime"
 done
 go test ./facts/probe -run '^$' -fuzz '^FuzzParseFrame$' -fuzztime "$fuzztime"
+go test ./cmd/gluster-vip -run '^$' -fuzz '^FuzzArgs$' -fuzztime "$fuzztime"
 
 step cross-compile
 out=$(mktemp -d)

@@ -31,7 +31,10 @@ const (
 	labIf     = "pp0"
 	labBudget = 200 * time.Millisecond
 	// labSlack is how far past Budget a call may return.
-	labSlack = 20 * time.Millisecond
+	// It is generous because a loaded 2-core machine delays the wake-up
+	// at the deadline by tens of ms; a probe that kept sending for another
+	// round would still overrun it. The benchmark measures the real overhead.
+	labSlack = 100 * time.Millisecond
 )
 
 var (
