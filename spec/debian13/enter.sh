@@ -13,7 +13,7 @@
 #     /run, /etc/netns, /var/lib/puppet...) go to a per-run upper layer in a temp dir that is
 #     removed at exit. The cache stays as debootstrap made it (keepalived.config-opts included).
 #   - Mounted inside: /proc, /sys, /dev (rbind: pts, shm), a tmpfs on /run (ip netns add makes
-#     /run/netns there), this checkout, and the host's Go toolchain, module cache and build cache
+#     /run/netns there), this checkout (and its git repository, read-only, for a worktree), and the host's Go toolchain, module cache and build cache
 #     when they exist (the puppetserver suite builds binaries of two versions).
 #   - `ip netns exec` inside the root bind-mounts the root's /etc/netns/NAME/X over the root's
 #     /etc/X, and remounts the root's /sys for the namespace.
@@ -70,6 +70,13 @@ mnt "$merged/sys" -t sysfs sysfs
 mnt "$merged/dev" --rbind /dev
 mnt "$merged/run" -t tmpfs -o mode=0755 tmpfs
 mnt "$merged$repo" --bind "$repo"
+# A git worktree keeps its repository elsewhere (.git is a file naming it): read-only, for the
+# specs and tasks that ask git which files are tracked.
+common=$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) || common=""
+case $common in
+  "" | "$repo"/*) ;;
+  *) mnt "$merged$common" --bind -o ro "$common" ;;
+esac
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 if [ -x /usr/local/go/bin/go ]; then
   mnt "$merged/usr/local/go" --bind -o ro /usr/local/go

@@ -17,9 +17,9 @@ set -eu
 
 dir=${1:-${GV_TRIXIE_ROOT:-/var/cache/gluster-vip-test/trixie}}
 # What the stage needs inside: Puppet 8 and Facter, keepalived, stdlib, the rspec-puppet suite,
-# puppetserver, and the tools the namespace harnesses call (ip, nft, sysctl, setpriv, unshare,
-# hostname).
-packages=puppet-agent,facter,keepalived,iproute2,nftables,procps,util-linux,hostname,puppet-module-puppetlabs-stdlib,ruby-rspec-puppet,ruby-puppetlabs-spec-helper,ruby-rspec-puppet-facts,rake,puppetserver
+# puppetserver, and the tools the namespace harnesses and specs call (ip, nft, sysctl, setpriv,
+# unshare, hostname, git).
+packages=puppet-agent,facter,keepalived,iproute2,nftables,procps,util-linux,hostname,git,puppet-module-puppetlabs-stdlib,ruby-rspec-puppet,ruby-puppetlabs-spec-helper,ruby-rspec-puppet-facts,rake,puppetserver
 stamp="gluster-vip trixie root v1: $packages"
 
 if [ -f "$dir/.gluster-vip-stamp" ] && [ "$(cat "$dir/.gluster-vip-stamp")" = "$stamp" ]; then
