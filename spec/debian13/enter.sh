@@ -13,13 +13,15 @@
 #     /run, /etc/netns, /var/lib/puppet...) go to a per-run upper layer in a temp dir that is
 #     removed at exit. The cache stays as debootstrap made it (keepalived.config-opts included).
 #   - Mounted inside: /proc, /sys, /dev (rbind: pts, shm), a tmpfs on /run (ip netns add makes
-#     /run/netns there), this checkout (and its git repository, read-only, for a worktree), and the host's Go toolchain, module cache and build cache
-#     when they exist (the puppetserver suite builds binaries of two versions).
+#     /run/netns there), this checkout (and its git repository, read-only, for a worktree), and
+#     the host's Go toolchain, module cache and build cache when they exist (the puppetserver
+#     suite builds binaries of two versions).
 #   - `ip netns exec` inside the root bind-mounts the root's /etc/netns/NAME/X over the root's
 #     /etc/X, and remounts the root's /sys for the namespace.
 #
 # Environment: GV_TRIXIE_ROOT (default /var/cache/gluster-vip-test/trixie). The command's
-# environment is this one, with PATH and HOME set for the root. Exit code: the command's, or 1
+# environment is this one, with PATH and HOME set for the root and GC_ROOT unset (the harnesses'
+# GC_ROOT=DIR mode enters the root through this script, once). Exit code: the command's, or 1
 # when the root cannot be entered.
 set -euo pipefail
 
@@ -90,6 +92,6 @@ chmod 1777 "$merged/tmp"
 
 # Not exec: the trap must run after the command.
 rc=0
-env -u RUBYLIB -u GEM_HOME -u GEM_PATH -u RUBYOPT PATH="$path" HOME=/root \
+env -u GC_ROOT -u RUBYLIB -u GEM_HOME -u GEM_PATH -u RUBYOPT PATH="$path" HOME=/root \
   chroot "$merged" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' sh "$PWD" "$@" || rc=$?
 exit "$rc"
