@@ -89,6 +89,11 @@ if [ -x /usr/local/go/bin/go ]; then
 fi
 # The host's /tmp is not shared: the harnesses' temp dirs live in the overlay, removed at exit.
 chmod 1777 "$merged/tmp"
+# debootstrap writes no /etc/hosts, and `ip netns exec` mounts /etc/netns/NAME/hosts over it only
+# if it exists (roots built before root.sh wrote one).
+[ -e "$merged/etc/hosts" ] || printf '127.0.0.1 localhost
+::1 localhost ip6-localhost ip6-loopback
+' >"$merged/etc/hosts"
 
 # Not exec: the trap must run after the command.
 rc=0

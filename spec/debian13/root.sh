@@ -64,7 +64,9 @@ debootstrap --variant=minbase --include="$packages" trixie "$new" "$mirror" >"$n
 rm -f "$new.log"
 # keepalived 2.3's -t needs this file; the package ships it. Fail now rather than in a test.
 [ -f "$new/etc/keepalived/keepalived.config-opts" ] || fail "keepalived.config-opts is missing from the new root"
-# Mount points the stage's enter.sh uses; apt's cache is not needed.
+# debootstrap writes no /etc/hosts; `ip netns exec` mounts a namespace's hosts file over it only
+# if it exists (the puppetserver suite names its server so). apt's cache is not needed.
+[ -e "$new/etc/hosts" ] || printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$new/etc/hosts"
 rm -rf "$new"/var/cache/apt/archives/*.deb
 printf '%s\n' "$stamp" >"$new/.gluster-vip-stamp"
 rm -rf "$dir"
