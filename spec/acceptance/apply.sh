@@ -13,10 +13,17 @@
 #     the node that keepalived elects is the one that runs the guarded exec.
 #
 # Needs root, ip netns, puppet and keepalived. Without them it skips, or fails under CI=true.
+# GC_ROOT=DIR runs it in a Debian 13 root (Puppet 8, keepalived 2.3); see below.
 # Everything it creates is removed on exit (trap); processes are stopped by PID.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
+# GC_ROOT=DIR: run this whole script inside the Debian 13 root DIR (spec/debian13/enter.sh: its
+# own mounts, this checkout at the same path), so every puppet, facter and keepalived it calls is
+# that root's: Puppet 8 with its defaults (rake puppet8:acceptance).
+if [ -n "${GC_ROOT:-}" ]; then
+  exec env GV_TRIXIE_ROOT="$GC_ROOT" bash "$root/spec/debian13/enter.sh" bash "$root/spec/acceptance/apply.sh" "$@"
+fi
 started=$(date +%s.%N)
 
 skip_or_fail() {
@@ -330,4 +337,4 @@ $holder start gv4" "keepalived-elected holder"
 ok "only the node keepalived elected ($holder) runs the guarded execs"
 
 elapsed=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started }")
-echo "acceptance: $passed checks passed in ${elapsed}s"
+echo "acceptance: $passed checks passed in ${elapsed}s (Puppet $(puppet --version), Facter $(facter --version), $(keepalived --version 2>&1 | head -1 | cut -d' ' -f1-2))"

@@ -93,11 +93,61 @@ describe 'facts.d/gluster_vip' do
     end
   end
 
-  it 'says which file is missing on a known architecture without its binary' do
+  it 'says which file is missing on a known architecture without its binary, and how to get it' do
     path = install('aarch64')
     out, _err, status = run(path)
     expect(status.exitstatus).to eq(0)
-    expect(JSON.parse(out)['gluster_vip']['error']).to match(%r{\Ano gluster-vip binary for architecture aarch64 \(missing /.*/\.gluster_vip/gluster-vip-linux-arm64\)\z})
+    expect(JSON.parse(out)['gluster_vip']['error']).to match(
+      %r{\Ano gluster-vip binary for architecture aarch64 \(missing /.*/\.gluster_vip/gluster-vip-linux-arm64\): deploy the module's release tarball, which carries the binaries, or run `rake build` in a checkout of the module\z},
+    )
+  end
+
+  it 'says the binary is not executable when its mode was lost' do
+    path = install('x86_64', binaries: %w[amd64])
+    bin = File.join(File.dirname(path), '.gluster_vip', 'gluster-vip-linux-amd64')
+    File.chmod(0o644, bin)
+    out, = run(path)
+    expect(JSON.parse(out)['gluster_vip']['error']).to eq(
+      "gluster-vip binary #{File.realpath(bin)} is not executable: deploy facts.d with its file modes kept",
+    )
+  end
+
+  # What an r10k (or any) git deploy of the module gets: the files git tracks (as this work tree
+  # has them), so the dispatcher and no binary, whatever else the work tree holds.
+  context 'in a git deploy (the tracked files only, no built binaries)' do
+    let(:deployed) do
+      dest = File.join(@dir, 'environment', 'modules', 'gluster_vip')
+      repo = File.expand_path('../..', __dir__)
+      tracked, status = Open3.capture2('git', '-C', repo, 'ls-files', '-z', 'facts.d')
+      raise "git ls-files in #{repo} failed" unless status.success?
+
+      tracked.split("\0").each do |f|
+        FileUtils.mkdir_p(File.join(dest, File.dirname(f)))
+        FileUtils.cp(File.join(repo, f), File.join(dest, f), preserve: true)
+      end
+      File.join(dest, 'facts.d', 'gluster_vip')
+    end
+
+    it 'has no binary' do
+      expect(Dir[File.join(File.dirname(deployed), '.gluster_vip', '*')]).to eq([])
+    end
+
+    it 'prints valid JSON with holder false, naming the missing binary, the release tarball and rake build' do
+      out, err, status = run(deployed)
+      fact = JSON.parse(out)
+      expect([status.exitstatus, err]).to eq([0, ''])
+      expect(fact['gluster_vip_holder']).to be(false)
+      expect(fact['gluster_vip']).to include('holder' => false, 'mode' => 'unconfigured', 'version' => nil)
+      expect(fact['gluster_vip']['error']).to include('missing ', '/facts.d/.gluster_vip/gluster-vip-linux-',
+                                                      'release tarball', '`rake build`')
+      expect(fact['gluster_vip']['reason']).to eq(fact['gluster_vip']['error'])
+    end
+
+    it 'never lets a guarded operation run: check exits 2 with the same message' do
+      out, err, status = run(deployed, 'check', '--vip=', '--mode=all')
+      expect([out, status.exitstatus]).to eq(['', 2])
+      expect(err).to match(%r{\Agluster-vip: no gluster-vip binary for architecture .*release tarball.*`rake build`.*\n\z})
+    end
   end
 
   it 'escapes what it quotes, so the JSON stays valid' do

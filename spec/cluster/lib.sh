@@ -41,6 +41,15 @@ gc_die() { printf 'gc: FATAL: %s\n' "$*" >&2; exit 1; }
 gc_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 gc_elapsed() { local ms=$(($(gc_now_ms) - GC_START_MS)); printf '%d.%02d' $((ms / 1000)) $((ms % 1000 / 10)); }
 
+# gc_enter_root SCRIPT ARGS...: with GC_ROOT=DIR set, re-run SCRIPT with ARGS inside the
+# Debian 13 root DIR (spec/debian13/enter.sh: private mounts, this checkout at the same path), so
+# every puppet, facter, keepalived, ip and nft the suite calls is that root's: Puppet 8 with its
+# defaults, keepalived 2.3 (rake puppet8:cluster). Without GC_ROOT it returns.
+gc_enter_root() {
+  [ -n "${GC_ROOT:-}" ] || return 0
+  exec env GV_TRIXIE_ROOT="$GC_ROOT" bash "$GC_REPO/spec/debian13/enter.sh" bash "$@"
+}
+
 # --- names and addresses -------------------------------------------------
 
 gc_node() { echo "gc-n$1"; }                    # hostname of node i

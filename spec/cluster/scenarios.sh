@@ -8,7 +8,8 @@
 #   bash spec/cluster/scenarios.sh --only a,b      # some scenarios (f always runs first: it
 #                                                  # brings the cluster up from fresh nodes)
 # Environment: GC_NODES (3), GC_SETTLE (1s), GC_PROBE, GC_WITH_PEERS (0|1), GC_VERBOSE,
-# GC_KEEP (keep the temp dir), CI (true: a missing prerequisite fails instead of skipping).
+# GC_KEEP (keep the temp dir), CI (true: a missing prerequisite fails instead of skipping),
+# GC_ROOT=DIR (run inside the Debian 13 root DIR: Puppet 8, keepalived 2.3; rake puppet8:cluster).
 #
 # Prints one PASS/FAIL line per scenario and exits non-zero if any failed.
 set -u
@@ -17,6 +18,7 @@ set -o pipefail
 GC_SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 # shellcheck source=lib.sh
 . "$(dirname "$GC_SELF")/lib.sh"
+gc_enter_root "$GC_SELF" "$@"
 
 family=both
 only=a,b,c,d,e,f,g

@@ -17,6 +17,11 @@ set -u
 set -o pipefail
 
 GS_SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+# GC_ROOT=DIR: run the suite inside the Debian 13 root DIR (spec/debian13/enter.sh), so the server
+# is puppetserver 8 and the agents Puppet 8 (rake puppet8:server).
+if [ -n "${GC_ROOT:-}" ]; then
+  exec env GV_TRIXIE_ROOT="$GC_ROOT" bash "$(dirname "$GS_SELF")/../debian13/enter.sh" bash "$GS_SELF" "$@"
+fi
 while [ $# -gt 0 ]; do
   case "$1" in
     -v | --verbose) GC_VERBOSE=1; shift ;;
