@@ -73,8 +73,11 @@
 #   compile time unless `probe => '0s'`. Otherwise run as root and drop privileges in the command
 #   (`['runuser', '-u', 'app', '--', ...]`, `['setpriv', '--reuid=app', '--regid=app',
 #   '--init-groups', ...]`). The user must be able to execute the binary (the fact's `command`,
-#   under Puppet's vardir on agents); when it can't, Puppet logs "Could not execute posix
-#   command" and the exec does not run.
+#   under Puppet's vardir on agents, whose directories may not be open to other users): a
+#   companion exec, `gluster_vip::exec[<title>]: user <user> can execute gluster-vip`, runs
+#   `<binary> version` as the user first, and fails loudly when it can't (the guarded exec is then
+#   skipped as a failed dependency); otherwise the holder check would fail like a non-holder's,
+#   and the exec would be skipped without a word.
 # @param group
 #   Run the command (and the checks) as this group.
 # @param cwd
@@ -221,6 +224,24 @@ define gluster_vip::exec (
     $exec_command = $command ? {
       Sensitive => Sensitive($run_command),
       default   => $run_command,
+    }
+
+    # A user that can't execute the binary would fail the holder check like a node that does not
+    # hold: the exec would be skipped without a word. This exec says so, loudly, and the guarded
+    # exec depends on it.
+    if $user =~ NotUndef and !($user in ['root', '0']) {
+      $can_run = "gluster_vip::exec[${title}]: user ${user} can execute gluster-vip"
+      exec { $can_run:
+        command   => ['/bin/sh', '-c', "echo \"\$1 cannot execute \$2: the holder check cannot run as \$1; make the binary and its directories executable for \$1, or run as root and drop privileges in the command (runuser, setpriv)\" >&2; exit 1", 'sh', $user, $binary], # lint:ignore:140chars
+        unless    => [[$binary, 'version']],
+        path      => $path,
+        user      => $user,
+        group     => $group,
+        logoutput => true,
+        provider  => 'posix',
+        require   => Class['gluster_vip'],
+        before    => Exec[$title],
+      }
     }
 
     exec { $title:

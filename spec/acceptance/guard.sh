@@ -11,7 +11,8 @@
 #     fresh node (no configured fact yet: the apply-time checks decide), the second (the fact says
 #     "not the holder": the compile-time guard), and a third with compile_time_guard => false (the
 #     apply-time checks again, with a configured fact); and those applies do not fail;
-#   - on the holder, each case runs exactly once per apply, over two applies;
+#   - on the holder, each case runs exactly once per apply, over two applies (a `user` case too: the
+#     probes are off, and nobody can execute the binary);
 #   - a holder that loses the VIP inside a try runs no further try (tries => 3, try_sleep => 2, a
 #     command that removes the VIP and fails): the ledger shows exactly one try, and `run` says it
 #     did not run;
@@ -114,6 +115,7 @@ ln -s "$root" "$tmp/modules/gluster_vip"
 modulepath="$tmp/modules:/usr/share/puppet/modules"
 ledger=$tmp/ledger
 : >"$ledger"
+chmod 0666 "$ledger" # the user case writes it as nobody
 
 # apply NODE MANIFEST_FILE: puppet apply in NODE's namespace with its own Puppet directories and
 # gluster-vip config (GLUSTER_VIP_CONFIG, read by the fact). Output in $tmp/NODE/apply.log; the exit
@@ -194,6 +196,8 @@ add_case shell-all "provider => 'shell', environment => ['GG_X=y'], cwd => '$tmp
   returns => [0, 3], onlyif => ['test \"\$GG_X\" = y'], unless => 'test -e /nonexistent-gg',
   command => '[ \"\$(pwd -P)\" = $tmp/cwd ] && [ \"\$GG_X\" = y ] && @LINE@ && exit 3',"
 add_case sensitive "command => Sensitive(['/bin/sh', '-c', '@LINE@']),"
+# user: allowed because the probes are off; the binary runs as nobody too.
+add_case user "user => 'nobody', command => ['/bin/sh', '-c', '[ \"\$(id -un)\" = nobody ] && @LINE@'],"
 # refreshonly: the command never runs; the refresh command runs on the event, through `run` too.
 add_case refresh "refreshonly => true, subscribe => Notify['gg changes every run'], command => ['/bin/false'],
   refresh => ['/bin/sh', '-c', '@LINE@'],"

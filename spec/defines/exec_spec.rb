@@ -289,10 +289,22 @@ describe 'gluster_vip::exec' do
       end
     end
 
+    context 'and the probes off' do
+      let(:gluster_vip_params) { "vip => '203.0.113.10', probe => '0s'" }
+      let(:can_run) { 'gluster_vip::exec[create volume gv0]: user app can execute gluster-vip' }
+
+      it 'first checks, as the user, that the user can execute the binary, and fails loudly if not' do
+        is_expected.to contain_exec(can_run).with(user: 'app', unless: [[binary, 'version']], provider: 'posix')
+          .that_comes_before("Exec[#{title}]").that_requires('Class[gluster_vip]')
+        expect(catalogue.resource('Exec', can_run)[:command]).to include(%r{cannot execute .*runuser, setpriv})
+      end
+    end
+
     context "=> 'root'" do
       let(:params) { super().merge(user: 'root') }
 
       it { is_expected.to contain_exec(title).with_user('root') }
+      it('needs no companion check') { expect(catalogue.resources.map(&:title).grep(%r{can execute})).to be_empty }
     end
 
     context 'on a node whose fact says it does not hold' do
