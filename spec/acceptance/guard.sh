@@ -124,7 +124,7 @@ apply() {
   local ns=$1 d=$tmp/$1 rc=0
   ip netns exec "$ns" env GLUSTER_VIP_CONFIG="$d/etc/gluster-vip.conf" \
     RUBYLIB="$root/spec/cluster/rubylib${RUBYLIB:+:$RUBYLIB}" \
-    timeout --kill-after=5 150 puppet apply --detailed-exitcodes --color=false --certname="$ns" \
+    timeout --kill-after=5 150 puppet apply --detailed-exitcodes --color=false --certname="$ns" --write_catalog_summary \
     --confdir "$d/conf" --vardir "$d/var" --codedir "$d/code" --logdir "$d/log" \
     --rundir "$d/run" --publicdir "$d/public" --modulepath "$modulepath" "$2" \
     >"$d/apply.log" 2>&1 </dev/null || rc=$?
@@ -264,8 +264,9 @@ rc_h1=$(rc_of "$h")
 rc_n1=$(rc_of "$n")
 fresh_n=no
 grep -q 'Notice: fact holder=false mode=unconfigured' "$tmp/$n/apply.log" && fresh_n=yes
-# How many guarded execs the last catalog had, by the run report's resource statuses.
-in_catalog() { grep -c '^  Exec\[gg ' "$tmp/$1/var/state/last_run_report.yaml" || true; }
+# How many guarded execs the last catalog had: --write_catalog_summary lists its resources (Puppet
+# 8's run report leaves unchanged resources out).
+in_catalog() { grep -c '^exec\[gg ' "$tmp/$1/var/state/resources.txt" || true; }
 in_catalog_n1=$(in_catalog "$n")
 cp "$ledger" "$tmp/ledger.1"
 
