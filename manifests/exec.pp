@@ -231,8 +231,13 @@ define gluster_vip::exec (
     # exec depends on it.
     if $user =~ NotUndef and !($user in ['root', '0']) {
       $can_run = "gluster_vip::exec[${title}]: user ${user} can execute gluster-vip"
+      $cannot = @(SH/L)
+        echo "$1 cannot execute $2: the holder check cannot run as $1; make the binary and its \
+        directories executable for $1, or run as root and drop privileges in the command \
+        (runuser, setpriv)" >&2; exit 1
+        | SH
       exec { $can_run:
-        command   => ['/bin/sh', '-c', "echo \"\$1 cannot execute \$2: the holder check cannot run as \$1; make the binary and its directories executable for \$1, or run as root and drop privileges in the command (runuser, setpriv)\" >&2; exit 1", 'sh', $user, $binary], # lint:ignore:140chars
+        command   => ['/bin/sh', '-c', $cannot, 'sh', $user, $binary],
         unless    => [[$binary, 'version']],
         path      => $path,
         user      => $user,

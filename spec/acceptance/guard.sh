@@ -17,7 +17,9 @@
 #     command that removes the VIP and fails): the ledger shows exactly one try, and `run` says it
 #     did not run;
 #   - Deferred('gluster_vip::check') answers true/false at apply time; called directly at compile
-#     time it fails the compilation.
+#     time it fails the compilation;
+#   - a `user` that can't execute the binary (the module in a directory closed to it) fails the
+#     apply loudly, instead of being skipped without a word like a node that does not hold.
 #
 # Needs root, ip, puppet, timeout, stdlib and the built binary with `run`. Anything missing is a
 # failure (never a skip). Prints a PASS/FAIL table and "N passed, M failed"; exits non-zero on any
@@ -344,6 +346,33 @@ echo "notice(\"direct: \${gluster_vip::check([], '/bin/true')}\")" >"$tmp/$n/dir
 apply "$n" "$tmp/$n/direct.pp"
 check "check at compile time" "puppet apply exit $(rc_of "$n") (want 1), with the refusal message" \
   all_of "rc_in $n 1" "grep -q 'gluster_vip::check runs the gluster-vip binary, so it must run on the node that applies' $tmp/$n/apply.log"
+
+# --- 4. a user that can't execute the binary fails loudly, rather than skip like a non-holder ------
+# The module, copied into a directory that only root can enter (as Puppet's vardir may be).
+closed=$tmp/closed
+mkdir -p "$closed/modules/gluster_vip"
+for part in manifests functions types templates lib facts.d metadata.json; do
+  [ -e "$root/$part" ] && cp -a "$root/$part" "$closed/modules/gluster_vip/"
+done
+chmod 0700 "$closed"
+{
+  class_pp "$h"
+  cat <<EOF
+gluster_vip::exec { 'gg closed':
+  user    => 'nobody',
+  command => ['/bin/sh', '-c', 'echo $h closed >>$ledger'],
+}
+EOF
+} >"$tmp/$h/closed.pp"
+ip -n "$h" addr add "$vip/32" dev eth0 # put back what section 2 removed
+modulepath_open=$modulepath
+modulepath="$closed/modules:/usr/share/puppet/modules"
+apply "$h" "$tmp/$h/closed.pp"
+modulepath=$modulepath_open
+cat "$tmp/$h/apply.log" >>"$tmp/$h/all.log"
+closed_runs=$(count "$h" closed)
+check "user cannot execute the binary" "exit $(rc_of "$h") (want 4/6), says 'nobody cannot execute', ran $closed_runs times (want 0)" \
+  all_of "rc_in $h 4 6" "grep -q 'nobody cannot execute .*gluster-vip' $tmp/$h/apply.log" "[ $closed_runs = 0 ]"
 
 # --- the table -------------------------------------------------------------------------------------
 elapsed=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started }")
