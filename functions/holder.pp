@@ -2,9 +2,11 @@
 #
 # For guarding resources other than execs. It is true only when the `gluster_vip_holder` fact and
 # the fact's `holder` are the Boolean `true` (a String "true", as a key=value fact would give, is
-# not enough) AND the fact describes the settings that class `gluster_vip` writes in this catalog
-# (its vip and mode; see `gluster_vip::fact_describes`). On a node's first run, or on the run that
-# changes them, the fact is stale and this returns false.
+# not enough) AND the fact describes the settings that class `gluster_vip` writes in this catalog:
+# the same vip and mode (`gluster_vip::fact_describes`), and a decision at least as strict as the
+# other settings ask (`gluster_vip::fact_holds`: the interface, `held_for` against the settle time,
+# the conflict probe, quorum and keepalived checks passed). On a node's first run, or on the run
+# that changes them, the fact is stale and this returns false.
 #
 # Class `gluster_vip` must be declared before the call, so that the answer never depends on the
 # order in which Puppet evaluates classes: called earlier, the compilation fails.
@@ -33,7 +35,7 @@ function gluster_vip::holder() >> Boolean {
   }
   $facts['gluster_vip_holder'] ? {
     true    => $facts.dig('gluster_vip', 'holder') ? {
-      true    => gluster_vip::fact_describes($gluster_vip::settings),
+      true    => gluster_vip::fact_describes($gluster_vip::settings) and gluster_vip::fact_holds($gluster_vip::settings),
       default => false,
     },
     default => false,
