@@ -16,6 +16,8 @@
 #   - a holder that loses the VIP inside a try runs no further try (tries => 3, try_sleep => 2, a
 #     command that removes the VIP and fails): the ledger shows exactly one try, and `run` says it
 #     did not run;
+#   - gluster_vip::holder() is true on the holder and false on the other node, from the binary's
+#     real fact (probes on, settle 1s);
 #   - Deferred('gluster_vip::check') answers true/false at apply time; called directly at compile
 #     time it fails the compilation;
 #   - a `user` that can't execute the binary (the module in a directory closed to it) fails the
@@ -317,6 +319,25 @@ check "Deferred gluster_vip::check" "at apply time: $deferred_h on $h, $deferred
   [ "$deferred_h/$deferred_n" = true/false ]
 check "refreshonly warning" "compiling refreshonly => true warns, recommends unless/creates" \
   grep -q "Warning: .*gluster_vip::exec\[gg refresh\]: refreshonly => true.*unless or creates" "$tmp/$h/all.log"
+
+# --- 1b. gluster_vip::holder() against the binary's real fact: probes on (the default), settle 1s --
+# The first apply writes the config; the second's fact was decided with it.
+for ns in "$h" "$n"; do
+  cat >"$tmp/$ns/holder.pp" <<EOF
+class { 'gluster_vip':
+  vip         => '$vip',
+  settle      => '1s',
+  config_file => '$tmp/$ns/etc/gluster-vip.conf',
+}
+notify { 'gg holder': message => "holder() is \${gluster_vip::holder()}" }
+EOF
+done
+apply_both "$tmp/$h/holder.pp" "$tmp/$n/holder.pp"
+apply_both "$tmp/$h/holder.pp" "$tmp/$n/holder.pp"
+holder_h=$(grep -o 'Notice: holder() is [a-z]*' "$tmp/$h/apply.log" | awk '{print $NF}')
+holder_n=$(grep -o 'Notice: holder() is [a-z]*' "$tmp/$n/apply.log" | awk '{print $NF}')
+check "holder() with the real fact" "probes on, settle 1s: ${holder_h:-none} on $h, ${holder_n:-none} on $n (want true, false)" \
+  [ "$holder_h/$holder_n" = true/false ]
 
 # --- 2. a holder that loses the VIP inside a try runs no further try -------------------------------
 {
