@@ -33,8 +33,9 @@ require 'open3'
 #
 # @example Ask with whatever the node's config file says now
 #   Deferred('gluster_vip::check')
-# InternalFunction: for scope_param, the scope the call is made from (see refuse_compile_time).
 Puppet::Functions.create_function(:'gluster_vip::check', Puppet::Functions::InternalFunction) do
+  # An InternalFunction, for scope_param: the scope the call is made from (see refuse_compile_time).
+
   # @param flags
   #   Flags for `gluster-vip check`, such as `$gluster_vip::check_flags` or `['--vip=203.0.113.10']`.
   # @param command
