@@ -267,13 +267,13 @@ describe 'gluster_vip' do
       it { is_expected.to compile.with_all_deps }
       it { is_expected.to contain_file(script).with(owner: 'root', mode: '0755') }
 
-      it 'writes the textfile atomically, from the fact binary, with the config' do
+      it 'has the fact binary write the textfile (atomically, itself), with the config' do
         content = catalogue.resource('File', script)[:content]
         expect(content).to start_with("#!/bin/sh\n")
-        expect(content).to include(%(dir='/var/lib/prometheus/node-exporter'\n))
-        expect(content).to include(%(tmp=$(mktemp "$dir/.gluster_vip.prom.XXXXXX")\n))
-        expect(content).to include(%('#{gluster_vip_fact['gluster_vip']['command']}' --config='/etc/gluster-vip/gluster-vip.conf' --format=prometheus >"$tmp"\n))
-        expect(content).to include(%(mv -f "$tmp" "$dir/gluster_vip.prom"\n))
+        expect(content).to end_with(
+          %(\nexec '#{gluster_vip_fact['gluster_vip']['command']}' --config='/etc/gluster-vip/gluster-vip.conf' --format=prometheus ) +
+          %(--textfile='/var/lib/prometheus/node-exporter/gluster_vip.prom'\n),
+        )
       end
 
       it { is_expected.to contain_file('/etc/systemd/system/gluster-vip-metrics.service').with_content(%r{^ExecStart=/usr/local/sbin/gluster-vip-textfile$}) }
@@ -288,8 +288,7 @@ describe 'gluster_vip' do
       let(:params) { { vip: '203.0.113.10', metrics: 'cron', metrics_dir: "/srv/it's here", metrics_command: '/opt/gv/gluster-vip' } }
 
       it { is_expected.to contain_file('/etc/cron.d/gluster-vip-metrics').with_content(%r{^\* \* \* \* \* root /usr/local/sbin/gluster-vip-textfile$}) }
-      it { is_expected.to contain_file(script).with_content(%r{^dir='/srv/it'\\''s here'$}) }
-      it { is_expected.to contain_file(script).with_content(%r{^'/opt/gv/gluster-vip' --config=}) }
+      it { is_expected.to contain_file(script).with_content(%r{^exec '/opt/gv/gluster-vip' --config=.* --textfile='/srv/it'\\''s here/gluster_vip\.prom'$}) }
       it { is_expected.not_to contain_service('gluster-vip-metrics.timer') }
     end
 
