@@ -67,6 +67,7 @@ describe 'gluster_volume_example::volume', type: :define do
   end
 
   it('starts it after it is created') { is_expected.to contain_exec('gluster volume start gv0').that_requires('Gluster_vip::Exec[gluster volume create gv0]') }
+  it('starts it only once it exists (the create waits for peers)') { expect(exec_param('gluster volume start gv0', :onlyif)).to eq([check, cli + ['volume', 'info', 'gv0']]) }
   it { is_expected.not_to contain_exec(%r{gluster volume set}) }
 
   describe 'the peer check, run against gluster peer status' do
@@ -88,7 +89,7 @@ describe 'gluster_volume_example::volume', type: :define do
     it { is_expected.to contain_gluster_vip__exec('gluster volume create gv0').with_command(cli + ['volume', 'create', 'gv0', 'transport', 'tcp,rdma'] + bricks + ['force']) }
     it { is_expected.to contain_gluster_vip__exec(set).with_command(cli + ['volume', 'set', 'gv0', 'performance.cache-size', '256MB']).that_requires('Gluster_vip::Exec[gluster volume create gv0]') }
     it { is_expected.to contain_gluster_vip__exec('gluster volume set gv0 nfs.disable').with_command(cli + ['volume', 'set', 'gv0', 'nfs.disable', 'true']) }
-    it('guards each set with the holder check') { expect(exec_param(set, :onlyif)).to eq([check]) }
+    it('guards each set with the holder check, then the volume existing') { expect(exec_param(set, :onlyif)).to eq([check, cli + ['volume', 'info', 'gv0']]) }
     it('starts after every set') { is_expected.to contain_exec('gluster volume start gv0').that_requires("Gluster_vip::Exec[#{set}]") }
 
     describe 'the set guard, run against gluster volume get' do

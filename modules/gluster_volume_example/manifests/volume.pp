@@ -8,8 +8,12 @@
 # * `volume create` runs only if `volume info` fails (no such volume), and only once every brick
 #   host is this node or a connected peer (`gluster peer status`), so a half-formed pool never
 #   gets a volume with missing bricks.
-# * each `volume set` runs only if `volume get` shows another value;
-# * `volume start` runs only if `volume info` does not say `Status: Started`.
+# * each `volume set` runs only once the volume exists and `volume get` shows another value;
+# * `volume start` runs only once the volume exists and `volume info` does not say
+#   `Status: Started`.
+#
+# While a peer is not connected, nothing runs and nothing fails: the next run tries again. The
+# peer check's reason (`gluster peer H is not connected`) is in the agent's debug log only.
 #
 # @example A replica 3 volume with two options
 #   class { 'gluster_vip':
@@ -63,6 +67,7 @@ define gluster_volume_example::volume (
   $transport_args = $transport ? { 'tcp' => [], default => ['transport', $transport] }
   $force_arg = $force ? { true => ['force'], default => [] }
   $create = "gluster volume create ${volume}"
+  $exists = $cli + ['volume', 'info', $volume]
 
   # Every brick host is this node or a connected peer. `gluster peer status` lists each peer as
   # "Hostname: H", "State: Peer in Cluster (Connected)", then any "Other names:", one a line.
@@ -88,7 +93,7 @@ define gluster_volume_example::volume (
 
   gluster_vip::exec { $create:
     command => $cli + ['volume', 'create', $volume] + $layout + $transport_args + $bricks + $force_arg,
-    unless  => [$cli + ['volume', 'info', $volume]],
+    unless  => [$exists],
     onlyif  => $onlyif,
   }
 
@@ -100,6 +105,8 @@ define gluster_volume_example::volume (
     $set = "gluster volume set ${volume} ${key}"
     gluster_vip::exec { $set:
       command => $cli + ['volume', 'set', $volume, $key, String($value)],
+      # Only once the volume exists: the create may have been skipped (peers not ready).
+      onlyif  => [$exists],
       unless  => [['/bin/sh', '-c', $option_is_set, $gluster, $volume, $key, String($value)]],
       require => Gluster_vip::Exec[$create],
     }
@@ -109,6 +116,7 @@ define gluster_volume_example::volume (
   if $start {
     gluster_vip::exec { "gluster volume start ${volume}":
       command => $cli + ['volume', 'start', $volume],
+      onlyif  => [$exists],
       # "Status: Started" in `volume info` means there is nothing to do.
       unless  => [['sh', '-c', "${cli.join(' ')} volume info ${volume} | grep -qx 'Status: Started'"]],
       require => [Gluster_vip::Exec[$create]] + $sets,
