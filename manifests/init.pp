@@ -71,9 +71,10 @@
 # @param metrics
 #   Write the fact as Prometheus metrics (`gluster-vip --format=prometheus`) into node_exporter's
 #   textfile directory, from a systemd timer (`systemd`, every `metrics_interval`) or a cron job
-#   (`cron`, every minute); `off` (the default) manages none of it. The file is replaced
-#   atomically (a temporary file in the same directory, then a rename), and node_exporter reads
-#   only `*.prom`, never the temporary file.
+#   (`cron`, every minute); `off` (the default) manages none of it. The job runs
+#   `gluster-vip --format=prometheus --textfile=<metrics_dir>/gluster_vip.prom`: the binary
+#   replaces the file atomically (a temporary file in the same directory, mode 0644, then a
+#   rename), and node_exporter reads only `*.prom`, never the temporary file.
 # @param metrics_dir
 #   node_exporter's `--collector.textfile.directory` (Debian's default). Not managed: the
 #   exporter's package creates it.

@@ -35,6 +35,17 @@
 #     unicast_peers  => ['198.51.100.1', '198.51.100.2', '198.51.100.3'] - $facts['networking']['ip'],
 #   }
 #
+# @example Without systemd (a network namespace in a test harness): keepalived by its pidfile
+#   class { 'gluster_vip::keepalived':
+#     nodes            => ['n1', 'n2', 'n3'],
+#     node_name        => 'n1',
+#     interface        => 'eth0',
+#     config_file      => '/srv/n1/keepalived.conf',
+#     pidfile          => '/srv/n1/keepalived.pid',
+#     service_provider => 'base',
+#     manage_package   => false,
+#   }
+#
 # @param nodes
 #   Every node of the cluster (names or addresses), each once. Their sorted order gives the priorities.
 # @param node_name
