@@ -174,6 +174,14 @@ func Merge(flags, file Settings, path string, loadErr error) Config {
 			return c
 		}
 	}
+	// probe = 0s turns off the probe that counts the peers, so peers with
+	// it would be a quorum that is never checked: refuse the pair rather
+	// than hold without quorum (issue 10, item 13).
+	if len(c.Peers) > 0 && c.Probe == 0 {
+		c.Err = &ConfigError{Source: c.Sources["peers"], Key: "peers", Err: fmt.Errorf(
+			"peers need the probe, but probe is 0s (%s), which would turn quorum off; set probe above 0s, or remove peers", c.Sources["probe"])}
+		return c
+	}
 	// Only a vip (possibly empty) configures a node. Other settings alone,
 	// even mode = all, leave it unconfigured, so that it never holds by
 	// accident before Puppet has written its config.

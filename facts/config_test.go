@@ -75,6 +75,8 @@ func TestMerge(t *testing.T) {
 		{Settings{"vip": {"203.0.113.10", "f:1"}, "keepalived_pidfile": {"run/k.pid", "f:2"}}, `f:2: keepalived_pidfile: "run/k.pid" is not an absolute path`},
 		{Settings{"vip": {"203.0.113.10", "f:1"}, "mode": {"all", "f:2"}}, `f:2: mode: mode all needs an empty vip, but vip is 203.0.113.10 (f:1)`},
 		{Settings{"vip": {"", "f:1"}, "mode": {"master", "f:2"}}, `f:2: mode: mode master needs a vip, but vip is empty (f:1)`},
+		{Settings{"vip": {"203.0.113.10", "f:1"}, "peers": {"198.51.100.11,198.51.100.12", "f:2"}, "probe": {"0s", "f:3"}},
+			`f:2: peers: peers need the probe, but probe is 0s (f:3), which would turn quorum off; set probe above 0s, or remove peers`},
 	} {
 		c := Merge(nil, tc.s, "f", nil)
 		if assert.Error(t, c.Err) {
@@ -128,5 +130,5 @@ func TestReadConfigFile(t *testing.T) {
 	assert.NoError(t, err)
 
 	_, err = ReadConfigFile(dir, true, 0)
-	assert.EqualError(t, err, dir+": not a regular file (d---------)")
+	assert.EqualError(t, err, dir+": not a regular file (a directory); refusing it")
 }

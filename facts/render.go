@@ -18,8 +18,9 @@ type Meta struct {
 	Version string
 }
 
-// Formats names the machine-readable output formats.
-var Formats = []string{"json", "yaml", "keyvalue"}
+// Formats names the machine-readable output formats. prometheus is the
+// text exposition format, for node_exporter's textfile collector.
+var Formats = []string{"json", "yaml", "keyvalue", "prometheus"}
 
 // field is one key of an ordered map; its value is nil, bool, string,
 // float64, int, []field (a map) or [][]field (a list of maps).
@@ -99,6 +100,8 @@ func Render(w io.Writer, format string, f Facts, m Meta) error {
 		writeYAML(&b, f.tree(m), 0)
 	case "keyvalue":
 		writeKeyValue(&b, f.tree(m))
+	case "prometheus":
+		writePrometheus(&b, f, m)
 	default:
 		return fmt.Errorf("format %q is not one of %s", format, strings.Join(Formats, ", "))
 	}

@@ -16,6 +16,21 @@
 #     settle => '5s',
 #   }
 #
+# @example With the module's keepalived: the liveness check is on by itself
+#   class { 'gluster_vip':
+#     vip => '203.0.113.10',
+#   }
+#   class { 'gluster_vip::keepalived':
+#     nodes     => ['gv1.example.com', 'gv2.example.com', 'gv3.example.com'],
+#     interface => 'eth0',
+#   }
+#
+# @example Metrics for node_exporter's textfile collector, every 30 seconds
+#   class { 'gluster_vip':
+#     vip     => '203.0.113.10',
+#     metrics => 'systemd',
+#   }
+#
 # @example No lock: every node runs every guarded exec
 #   class { 'gluster_vip':
 #     vip => '',
@@ -37,12 +52,42 @@
 # @param probe
 #   Time budget of the conflict and quorum probes, as a Go duration (`200ms`). `0s` turns them off.
 # @param keepalived_pidfile
-#   When set, the VIP counts only while the keepalived named by this pidfile is alive.
+#   When set, the VIP counts only while the keepalived named by this pidfile is alive. Unset, the
+#   pidfile of class `gluster_vip::keepalived` when that class manages the keepalived service (or
+#   is given a `pidfile`), in either order of declaration; else no liveness check. `''` turns the
+#   check off.
 # @param config_file
 #   Where to write the config. The binary reads `/etc/gluster-vip/gluster-vip.conf`, or the file
 #   named by `GLUSTER_VIP_CONFIG`; guarded execs pass this path with `--config`.
 # @param manage_config_dir
 #   Whether to manage the config file's directory (root, 0755).
+# @param warn_blocked
+#   Whether to warn, in the node's report, when the node's fact says it has the VIP but a check
+#   stops it from running guarded operations (settle, keepalived liveness, conflict, quorum), or
+#   that the fact carries an error. The warning is a `notify` resource at loglevel `warning`, so it
+#   reaches the agent's report and log (a compile-time `warning()` reaches only the server's log),
+#   and it names the check and its detail, such as the other link-layer address that answers for
+#   the VIP. Like every `notify`, it counts as a change in the report.
+# @param metrics
+#   Write the fact as Prometheus metrics (`gluster-vip --format=prometheus`) into node_exporter's
+#   textfile directory, from a systemd timer (`systemd`, every `metrics_interval`) or a cron job
+#   (`cron`, every minute); `off` (the default) manages none of it. The file is replaced
+#   atomically (a temporary file in the same directory, then a rename), and node_exporter reads
+#   only `*.prom`, never the temporary file.
+# @param metrics_dir
+#   node_exporter's `--collector.textfile.directory` (Debian's default). Not managed: the
+#   exporter's package creates it.
+# @param metrics_interval
+#   How often the systemd timer writes the metrics, as a systemd time span (`30s`, `1min`).
+# @param metrics_command
+#   The gluster-vip binary (or dispatcher) the job runs. Unset, the `command` of the node's
+#   `gluster_vip` fact, or the dispatcher where pluginsync puts it.
+# @param metrics_script
+#   The script that writes the file; the timer or cron job runs it, with no arguments.
+# @param metrics_cron_file
+#   The cron job's file, for `metrics => cron`.
+# @param metrics_unit_dir
+#   Where the systemd units go, for `metrics => systemd`.
 class gluster_vip (
   String $vip,
   Optional[Gluster_vip::Mode] $mode = undef,
@@ -50,9 +95,17 @@ class gluster_vip (
   Optional[Gluster_vip::Interface] $interface = undef,
   Array[Stdlib::IP::Address::Nosubnet] $peers = [],
   Optional[Gluster_vip::Duration] $probe = undef,
-  Optional[Stdlib::Absolutepath] $keepalived_pidfile = undef,
+  Optional[Variant[Stdlib::Absolutepath, Enum['']]] $keepalived_pidfile = undef,
   Stdlib::Absolutepath $config_file = '/etc/gluster-vip/gluster-vip.conf',
   Boolean $manage_config_dir = true,
+  Boolean $warn_blocked = true,
+  Enum['off', 'systemd', 'cron'] $metrics = 'off',
+  Stdlib::Absolutepath $metrics_dir = '/var/lib/prometheus/node-exporter',
+  Pattern[/\A[0-9]+(ms|s|sec|min|m|h)?\z/] $metrics_interval = '30s',
+  Optional[Stdlib::Absolutepath] $metrics_command = undef,
+  Stdlib::Absolutepath $metrics_script = '/usr/local/sbin/gluster-vip-textfile',
+  Stdlib::Absolutepath $metrics_cron_file = '/etc/cron.d/gluster-vip-metrics',
+  Stdlib::Absolutepath $metrics_unit_dir = '/etc/systemd/system',
 ) {
   # Checked here, not in the signature: a signature type error does not name the value.
   assert_type(Gluster_vip::Vip, $vip) |$expected, $actual| {
@@ -65,6 +118,18 @@ class gluster_vip (
     fail("gluster_vip: mode all needs vip => '', but vip is '${vip}'")
   }
 
+  # The keepalived liveness check. gluster_vip::keepalived sets $liveness_pidfile before it
+  # includes this class, so it is readable here when that class was declared first; declared
+  # after, it adds the pidfile to this class's config file itself.
+  $pidfile = $keepalived_pidfile ? {
+    ''      => undef,
+    undef   => defined(Class['gluster_vip::keepalived']) ? {
+      true    => $gluster_vip::keepalived::liveness_pidfile,
+      default => undef,
+    },
+    default => $keepalived_pidfile,
+  }
+
   # The config, key by key, in the binary's order; unset keys are left out so the binary's
   # defaults apply.
   $settings = {
@@ -74,7 +139,7 @@ class gluster_vip (
     'settle'             => $settle,
     'peers'              => $peers ? { [] => undef, default => $peers.join(',') },
     'probe'              => $probe,
-    'keepalived_pidfile' => $keepalived_pidfile,
+    'keepalived_pidfile' => $pidfile,
   }.filter |$key, $value| { $value =~ NotUndef }
 
   # The same settings as flags, for `gluster-vip check`: flags beat the config file, so the check
@@ -98,5 +163,13 @@ class gluster_vip (
     group   => 'root',
     mode    => '0644',
     content => epp('gluster_vip/gluster-vip.conf.epp', { 'settings' => $settings }),
+  }
+
+  if $warn_blocked {
+    contain gluster_vip::warning
+  }
+
+  unless $metrics == 'off' {
+    contain gluster_vip::metrics
   }
 }

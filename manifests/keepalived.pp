@@ -1,6 +1,21 @@
 # @summary Configures keepalived with one VRRP instance that holds the cluster's virtual IP.
 #
-# Optional: any VRRP setup that puts the VIP on one node works with the `gluster_vip` fact.
+# Optional: any VRRP setup that puts the VIP on one node works with the `gluster_vip` fact (see
+# the README for keepalived managed by another module, such as voxpupuli/puppet-keepalived).
+#
+# A change to the config *reloads* keepalived (SIGHUP, `systemctl reload`); it never restarts it.
+# A restart of the master drops the VIP and forces a failover, so adding a node to `nodes` would
+# move the VIP; a reload keeps every node's VRRP state. The config is checked with
+# `keepalived -l -t -f` before it replaces the old one, so a bad config never reaches keepalived
+# and its error shows up in Puppet's output.
+#
+# When the service is managed (or `pidfile` is given), class `gluster_vip` turns on its
+# keepalived liveness check with this pidfile, so a node whose keepalived died does not count
+# the (stale) VIP as held. Set `gluster_vip::keepalived_pidfile => ''` to turn that off.
+#
+# `virtual_router_id` is derived from the VIP unless given: every node computes the same id from
+# the same VIP, so nothing needs coordinating, but two VRRP groups on one link collide with
+# probability about 1/255 per pair. Give it explicitly when other VRRP runs on the link.
 #
 # Every node starts as `BACKUP`, so a fresh cluster never has several masters at once; VRRP then
 # elects the node with the highest priority. Priorities come from the sorted list of `nodes`
@@ -32,7 +47,13 @@
 # @param interface
 #   The interface that VRRP runs on and that gets the VIP. Unset, the node's primary interface.
 # @param virtual_router_id
-#   The VRRP router id, the same on every node of the cluster and unique on the link.
+#   The VRRP router id, the same on every node of the cluster and unique on the link. Unset, it is
+#   derived from the VIP: the first 32 bits of the SHA-256 of the VIP (as written, lower case),
+#   modulo 255, plus 1: 203.0.113.10 gives 159 and 2001:db8::10 gives 114
+#   (`printf %s VIP | sha256sum`, the first 8 hex digits). There is no default of
+#   51, the id of every keepalived example, which collides with any other VRRP setup copied from
+#   one. A derived id still collides with another group on the link with probability about 1/255
+#   per pair (about 16% with 10 groups on one link): give it explicitly when the link has others.
 # @param instance_name
 #   The name of the `vrrp_instance`.
 # @param advert_int
@@ -56,9 +77,12 @@
 # @param priority_step
 #   How much lower each following node's priority is.
 # @param router_id
-#   The `router_id` in `global_defs`. Unset, `node_name`.
+#   The `router_id` in `global_defs`. Unset, `node_name`. It, `interface`, `script_user` and
+#   `auth_pass` must be single words (see `Gluster_vip::Keepalived::Word`).
 # @param notify_master
-#   A script (with arguments) keepalived runs when this node becomes master.
+#   A script (with arguments) keepalived runs when this node becomes master. An absolute path;
+#   `"`, `\`, braces, `#`, `!` and control characters are refused (see
+#   `Gluster_vip::Keepalived::Script`): keepalived.conf cannot escape them.
 # @param notify_backup
 #   A script keepalived runs when this node becomes backup.
 # @param notify_fault
@@ -74,9 +98,15 @@
 # @param manage_config_dir
 #   Whether to manage the config file's directory.
 # @param validate
-#   Whether to check the config with `keepalived -t -f` before it replaces the old one.
+#   Whether to check the config with `keepalived -l -t -f` before it replaces the old one. The
+#   check's messages go to stderr, so Puppet shows them in its error (measured with 2.2.7: `-t`
+#   writes to stderr and never to syslog; `-l` keeps it so on versions that would log).
 # @param keepalived_command
-#   The keepalived binary, for `validate`.
+#   The keepalived binary, for `validate` and the `base` provider's start command.
+# @param pidfile
+#   Where keepalived writes its pid (its `-p`). Unset, `/run/keepalived.pid`, keepalived's and
+#   Debian's default. The module does not tell a systemd-started keepalived where to write it:
+#   give the path your unit uses. With the `base` provider, the start command passes it.
 # @param manage_package
 #   Whether to install keepalived.
 # @param package_name
@@ -84,17 +114,34 @@
 # @param package_ensure
 #   The package's `ensure`.
 # @param manage_service
-#   Whether to keep the keepalived service running and restart it when the config changes. Turn it
-#   off when keepalived is started some other way (a test harness, a cluster manager).
+#   Whether to keep the keepalived service running and reload it when the config changes. Turn it
+#   off when keepalived is started some other way (a cluster manager).
 # @param service_name
 #   The keepalived service.
+# @param service_provider
+#   The `service` provider. Unset, Puppet's default (systemd on Debian), and the reload is
+#   `systemctl reload <service_name>`. `base` manages keepalived by its pidfile with plain
+#   commands, for hosts without systemd such as network namespaces in a test harness: start
+#   `<keepalived_command> -f <config_file> -p <pidfile> -r <stem>_vrrp.pid -c <stem>_checkers.pid
+#   -b <stem>_bfd.pid` (`<stem>` is `pidfile` without `.pid`; keepalived daemonizes itself), status
+#   `kill -0` of the pid in `pidfile`, reload `kill -HUP`, stop `kill -TERM`.
+# @param service_start
+#   The start command, instead of the provider's (or the `base` default above).
+# @param service_stop
+#   The stop command, instead of the provider's.
+# @param service_status
+#   The status command (exit 0 while keepalived runs), instead of the provider's.
+# @param service_reload
+#   The command that makes keepalived reread its config without dropping the VIP, run when the
+#   config changes (it is the `service`'s `restart`). Never give a restart here: a restart of the
+#   master moves the VIP.
 class gluster_vip::keepalived (
   Array[String[1], 1] $nodes,
   String[1] $node_name = pick($facts.dig('networking', 'fqdn'), $facts.dig('networking', 'hostname')),
   Optional[String] $vip = undef,
   Optional[Integer[0, 128]] $vip_prefix = undef,
   Optional[Gluster_vip::Interface] $interface = undef,
-  Integer[1, 255] $virtual_router_id = 51,
+  Optional[Integer[1, 255]] $virtual_router_id = undef,
   Pattern[/\A[A-Za-z0-9_.-]{1,32}\z/] $instance_name = 'gluster_vip',
   Variant[Integer[1, 255], Float[0.01, 40.95]] $advert_int = 1,
   Integer[2, 3] $vrrp_version = 3,
@@ -117,12 +164,26 @@ class gluster_vip::keepalived (
   Boolean $manage_config_dir = true,
   Boolean $validate = true,
   Stdlib::Absolutepath $keepalived_command = '/usr/sbin/keepalived',
+  Optional[Stdlib::Absolutepath] $pidfile = undef,
   Boolean $manage_package = true,
   String[1] $package_name = 'keepalived',
   String[1] $package_ensure = 'installed',
   Boolean $manage_service = true,
   String[1] $service_name = 'keepalived',
+  Optional[String[1]] $service_provider = undef,
+  Optional[String[1]] $service_start = undef,
+  Optional[String[1]] $service_stop = undef,
+  Optional[String[1]] $service_status = undef,
+  Optional[String[1]] $service_reload = undef,
 ) {
+  $keepalived_pidfile = pick($pidfile, '/run/keepalived.pid')
+  # What class gluster_vip reads for its liveness check. Set before `include gluster_vip` below,
+  # so that the class finds it when this class is evaluated first.
+  $liveness_pidfile = ($manage_service or $pidfile =~ NotUndef) ? {
+    true    => $keepalived_pidfile,
+    default => undef,
+  }
+
   if $vip =~ Undef {
     include gluster_vip
     $address = $gluster_vip::vip
@@ -156,6 +217,30 @@ class gluster_vip::keepalived (
     }
   }
 
+  # Every node derives the same id from the same VIP; see @param virtual_router_id.
+  $vrid = pick($virtual_router_id, Integer("0x${sha256($address.downcase)[0, 8]}") % 255 + 1)
+
+  # keepalived.conf has no escapes: a quote, brace, comment mark or newline in a value would change
+  # the config's structure (a second instance, a script of the attacker's choosing). Refuse them,
+  # naming the parameter (and the value, except the password).
+  $rid = pick($router_id, $node_name)
+  $words = { 'router_id' => $rid, 'interface' => $dev, 'script_user' => $script_user }
+  $words.each |$param, $word| {
+    unless $word =~ Gluster_vip::Keepalived::Word {
+      fail(@("MSG"/L))
+        gluster_vip::keepalived: ${param} ${String($word, '%p')} can't be written to keepalived.conf: \
+        use one word of printable ASCII without quotes, backslashes, braces, '#' or '!'
+        | MSG
+    }
+  }
+  $auth_pass_plain = $auth_pass ? { Sensitive => $auth_pass.unwrap, default => $auth_pass }
+  if $auth_pass_plain =~ NotUndef and $auth_pass_plain !~ Gluster_vip::Keepalived::Word {
+    fail(@(MSG/L))
+      gluster_vip::keepalived: auth_pass can't be written to keepalived.conf: \
+      use printable ASCII without spaces, quotes, backslashes, braces, '#' or '!'
+      | MSG
+  }
+
   $notify_scripts = {
     'notify_master' => $notify_master,
     'notify_backup' => $notify_backup,
@@ -163,18 +248,28 @@ class gluster_vip::keepalived (
     'notify_stop'   => $notify_stop,
     'notify'        => $notify_script,
   }.filter |$key, $script| { $script =~ NotUndef }
+  $notify_scripts.each |$key, $script| {
+    unless $script =~ Gluster_vip::Keepalived::Script {
+      $param = $key ? { 'notify' => 'notify_script', default => $key }
+      fail(@("MSG"/L))
+        gluster_vip::keepalived: ${param} ${String($script, '%p')} can't be written to keepalived.conf: \
+        it must be an absolute path, then printable ASCII without '"', backslashes, braces, '#' or '!' \
+        (keepalived.conf has no escape for them; put such a command in a script file)
+        | MSG
+    }
+  }
 
   $content = epp('gluster_vip/keepalived.conf.epp', {
-      'router_id'         => pick($router_id, $node_name),
+      'router_id'         => $rid,
       'instance_name'     => $instance_name,
       'interface'         => $dev,
-      'virtual_router_id' => $virtual_router_id,
+      'virtual_router_id' => $vrid,
       'priority'          => pick($priority, gluster_vip::priority($nodes, $node_name, $priority_base, $priority_step)),
       'advert_int'        => $advert_int,
       'vrrp_version'      => $vrrp_version,
       'nopreempt'         => $nopreempt,
       'auth_type'         => $auth_type,
-      'auth_pass'         => $auth_pass ? { Sensitive => $auth_pass.unwrap, default => $auth_pass },
+      'auth_pass'         => $auth_pass_plain,
       'unicast_src_ip'    => $unicast_src_ip,
       'unicast_peers'     => $unicast_peers,
       'vip'               => "${address}/${prefix}",
@@ -200,7 +295,8 @@ class gluster_vip::keepalived (
 
   # The config holds the VRRP password, if any: keep it out of reports and diffs.
   $file_content = $auth_pass ? { undef => $content, default => Sensitive($content) }
-  $validate_cmd = $validate ? { true => "${keepalived_command} -t -f %", default => undef }
+  # -l: the check's messages go to the console (stderr), which Puppet puts in its error.
+  $validate_cmd = $validate ? { true => "${keepalived_command} -l -t -f %", default => undef }
 
   file { $config_file:
     ensure       => file,
@@ -212,10 +308,51 @@ class gluster_vip::keepalived (
   }
 
   if $manage_service {
+    # Single-quoted for sh: the base provider's commands run through a shell.
+    $q = "'${keepalived_pidfile.regsubst("'", "'\\\\''", 'G')}'"
+    $stem = $keepalived_pidfile.regsubst(/\.pid\z/, '')
+    $base = $service_provider == 'base'
+    $start = $base ? {
+      true    => pick($service_start, join([
+            $keepalived_command, '-f', $config_file, '-p', $keepalived_pidfile, '-r', "${stem}_vrrp.pid",
+            '-c', "${stem}_checkers.pid", '-b', "${stem}_bfd.pid",
+          ].map |$arg| { "'${arg.regsubst("'", "'\\\\''", 'G')}'" }, ' ')),
+      default => $service_start,
+    }
+    # `sh -c 'kill -SIG "$(cat "$0")"' PIDFILE`: the pidfile is an argument, never part of the script.
+    $signal = ['0', 'TERM', 'HUP'].reduce({}) |$memo, $sig| {
+      $memo + { $sig => "/bin/sh -c 'kill -${sig} \"\$(cat \"\$0\")\"' ${q}" }
+    }
+    $status = $base ? { true => pick($service_status, $signal['0']), default => $service_status }
+    $stop = $base ? { true => pick($service_stop, $signal['TERM']), default => $service_stop }
+    $reload = pick($service_reload, ($service_provider =~ Undef or $service_provider == 'systemd') ? {
+        true    => "/bin/systemctl reload ${service_name}",
+        default => $signal['HUP'],
+    })
+
+    $enable = $base ? { true => undef, default => true }
     service { $service_name:
       ensure    => running,
-      enable    => true,
+      enable    => $enable,
+      provider  => $service_provider,
+      start     => $start,
+      stop      => $stop,
+      status    => $status,
+      hasstatus => true,
+      # Puppet runs `restart` when the config changes: make it a reload, which keeps the VIP.
+      restart   => $reload,
       subscribe => File[$config_file],
+    }
+  }
+
+  # Class gluster_vip was evaluated before this class (declared first), so it could not read
+  # $liveness_pidfile: add the pidfile to the config file it writes, unless the user chose.
+  if ($liveness_pidfile =~ NotUndef and defined('$gluster_vip::settings') and $gluster_vip::keepalived_pidfile =~ Undef
+    and !('keepalived_pidfile' in $gluster_vip::settings)) {
+    File <| title == $gluster_vip::config_file |> {
+      content => epp('gluster_vip/gluster-vip.conf.epp', {
+          'settings' => $gluster_vip::settings + { 'keepalived_pidfile' => $liveness_pidfile },
+      }),
     }
   }
 }

@@ -47,15 +47,35 @@ var vipHere = fakeNode{addrs: []facts.Address{
 type result struct {
 	code           int
 	stdout, stderr string
+	execs          []execCall // what run would have executed
+}
+
+type execCall struct {
+	path      string
+	argv, env []string
+}
+
+// testApp is the CLI in-process: fake node, given environment, and an
+// exec that records instead of replacing the test binary.
+func testApp(src facts.Source, env map[string]string) (*app, *bytes.Buffer, *bytes.Buffer, *[]execCall) {
+	var out, errb bytes.Buffer
+	var execs []execCall
+	a := &app{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] },
+		environ: func() []string { return []string{"GV_TEST=1"} },
+		source:  src, euid: 1000, command: "/usr/local/bin/gluster-vip",
+		exit: func(int) { panic("the watchdog fired in a test that does not expect it") },
+		exec: func(path string, argv, env []string) error {
+			execs = append(execs, execCall{path, argv, env})
+			return nil
+		}}
+	return a, &out, &errb, &execs
 }
 
 func runApp(t *testing.T, src facts.Source, env map[string]string, args ...string) result {
 	t.Helper()
-	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] },
-		source: src, euid: 1000, command: "/usr/local/bin/gluster-vip"}
+	a, out, errb, execs := testApp(src, env)
 	code := a.run(args)
-	return result{code, out.String(), errb.String()}
+	return result{code, out.String(), errb.String(), *execs}
 }
 
 func factOf(t *testing.T, r result) map[string]any {
@@ -91,7 +111,7 @@ func TestFactAndCheck(t *testing.T) {
 		{"bad mode", vipHere, []string{"--vip", "203.0.113.10", "--mode", "boss"}, false, "unconfigured", 2, true},
 		{"bad settle", vipHere, []string{"--vip", "203.0.113.10", "--settle", "5"}, false, "unconfigured", 2, true},
 		{"bad peers", vipHere, []string{"--vip", "203.0.113.10", "--peers", "198.51.100.1,nope"}, false, "unconfigured", 2, true},
-		{"unknown flag", vipHere, []string{"--vip", "203.0.113.10", "--vipp", "x"}, false, "unconfigured", 2, true},
+		{"peers without probe", vipHere, []string{"--vip", "203.0.113.10", "--peers", "198.51.100.12", "--probe=0s"}, false, "unconfigured", 2, true},
 		{"dashes and underscores", vipHere, []string{"--vip", "203.0.113.10", "--keepalived-pidfile", "/nonexistent/k.pid", "--probe=0s"}, false, "vip", 1, false},
 		{"netlink error", fakeNode{err: errors.New("netlink: address dump: permission denied")}, []string{"--vip", "203.0.113.10"}, false, "vip", 2, true},
 		{"panic", fakeNode{panic: true}, []string{"--vip", "203.0.113.10"}, false, "unconfigured", 2, true},
@@ -123,29 +143,63 @@ func TestFactAndCheck(t *testing.T) {
 	}
 }
 
-func TestNeverHangs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes the deadline")
-	}
-	var out, errb bytes.Buffer
+// hang runs args with a bound of 300 ms on an app whose watchdog parks
+// instead of ending the process, and returns the watchdog's exit code.
+func hang(t *testing.T, src facts.Source, env map[string]string, args ...string) (result, time.Duration) {
+	t.Helper()
+	a, out, errb, execs := testApp(src, env)
+	a.bound = 300 * time.Millisecond
 	exited := make(chan int, 1)
-	a := &app{stdout: &out, stderr: &errb, getenv: func(string) string { return "" },
-		source: fakeNode{slow: 10 * time.Second}, euid: 1000, command: "/usr/local/bin/gluster-vip",
-		// The real exit ends the process; here the watchdog's goroutine parks.
-		exit: func(code int) { exited <- code; select {} }}
+	// The real exit ends the process; here the watchdog's goroutine parks.
+	a.exit = func(code int) { exited <- code; select {} }
 	start := time.Now()
-	go a.run([]string{"--vip", "203.0.113.10"})
+	go a.run(args)
 	select {
 	case code := <-exited:
-		assert.Equal(t, 0, code, "the fact exits 0 even then")
-	case <-time.After(deadline + 2*time.Second):
+		return result{code, out.String(), errb.String(), *execs}, time.Since(start)
+	case <-time.After(5 * time.Second):
 		t.Fatal("the watchdog did not fire")
 	}
-	assert.Less(t, time.Since(start), deadline+time.Second)
-	f := factOf(t, result{stdout: out.String()})
+	return result{}, 0
+}
+
+func TestNeverHangs(t *testing.T) {
+	slow := fakeNode{slow: 10 * time.Second}
+	r, took := hang(t, slow, nil, "--vip", "203.0.113.10")
+	assert.Equal(t, 0, r.code, "the fact exits 0 even then")
+	assert.Less(t, took, time.Second)
+	f := factOf(t, r)
 	assert.Equal(t, false, f["holder"])
-	assert.Contains(t, f["error"], "did not finish within")
-	assert.Equal(t, "gluster-vip: observation did not finish within 5s\n", errb.String())
+	assert.Equal(t, "did not finish within 300ms", f["error"])
+	assert.Equal(t, "gluster-vip: did not finish within 300ms\n", r.stderr)
+
+	r, _ = hang(t, slow, nil, "check", "--vip", "203.0.113.10")
+	assert.Equal(t, exitError, r.code)
+	assert.Equal(t, "gluster-vip check: error, do not run: did not finish within 300ms\n", r.stderr)
+
+	r, _ = hang(t, slow, nil, "run", "--vip", "203.0.113.10", "--", "/bin/sh", "-c", "true")
+	assert.Equal(t, exitRunError, r.code)
+	assert.Empty(t, r.execs, "a run that timed out executes nothing")
+	assert.Equal(t, "gluster-vip run: error, did not run: did not finish within 300ms\n", r.stderr)
+}
+
+// slowEnv stands for a config that blocks while it is found and read: the
+// bound covers config resolution, not only the observation.
+func TestConfigResolutionIsBounded(t *testing.T) {
+	a, out, errb, _ := testApp(vipHere, nil)
+	a.bound = 300 * time.Millisecond
+	a.getenv = func(string) string { time.Sleep(10 * time.Second); return "" }
+	exited := make(chan int, 1)
+	a.exit = func(code int) { exited <- code; select {} }
+	go a.run([]string{"check"})
+	select {
+	case code := <-exited:
+		assert.Equal(t, exitError, code)
+	case <-time.After(5 * time.Second):
+		t.Fatal("config resolution ran outside the bound")
+	}
+	assert.Empty(t, out.String())
+	assert.Contains(t, errb.String(), "did not finish within 300ms")
 }
 
 func TestConfigPrecedence(t *testing.T) {
@@ -180,6 +234,7 @@ func TestFormatsAndSubcommands(t *testing.T) {
 	assert.Contains(t, r.stdout, "gluster_vip_holder=true\n")
 	r = runApp(t, vipHere, nil, "--vip=", "--format", "xml")
 	assert.Equal(t, false, factOf(t, r)["holder"], "a bad format still prints a parseable fact")
+	assert.Equal(t, 2, r.code, "a bad format is bad usage")
 
 	r = runApp(t, vipHere, nil, "explain", "--vip", "203.0.113.10", "--probe=0s", "--settle=0s")
 	assert.Equal(t, 0, r.code)

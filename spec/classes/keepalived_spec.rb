@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'spec_helper'
+require 'timeout'
 
 describe 'gluster_vip::keepalived' do
   let(:conf) { '/etc/keepalived/keepalived.conf' }
@@ -16,14 +17,15 @@ describe 'gluster_vip::keepalived' do
   it { is_expected.to compile.with_all_deps }
   it { is_expected.to contain_package('keepalived').that_comes_before("File[#{conf}]") }
   it { is_expected.to contain_service('keepalived').with(ensure: 'running', enable: true).that_subscribes_to("File[#{conf}]") }
-  it { is_expected.to contain_file(conf).with(owner: 'root', group: 'root', mode: '0640', validate_cmd: '/usr/sbin/keepalived -t -f %') }
+  it('reloads, never restarts, on a config change') { is_expected.to contain_service('keepalived').with(restart: '/bin/systemctl reload keepalived', provider: nil) }
+  it { is_expected.to contain_file(conf).with(owner: 'root', group: 'root', mode: '0640', validate_cmd: '/usr/sbin/keepalived -l -t -f %') }
   it { is_expected.to contain_file('/etc/keepalived').with_ensure('directory') }
 
   it('starts every node as BACKUP') { expect(content).to match(%r{^  state BACKUP$}) }
   it { expect(content).not_to match(%r{MASTER}) }
   it { expect(content).to match(%r{^vrrp_instance gluster_vip \{$}) }
   it { expect(content).to match(%r{^  interface eth0$}) }
-  it { expect(content).to match(%r{^  virtual_router_id 51$}) }
+  it('derives virtual_router_id from the VIP, not 51') { expect(content).to match(%r{^  virtual_router_id 159$}) }
   it { expect(content).to match(%r{^  advert_int 1$}) }
   it { expect(content).to match(%r{^  version 3$}) }
   it { expect(content).to match(%r{^  nopreempt$}) }
@@ -58,18 +60,12 @@ describe 'gluster_vip::keepalived' do
     it { expect(content).to match(%r{^  unicast_src_ip 198\.51\.100\.2$}) }
     it { expect(content).to match(%r{^  unicast_peer \{\n    198\.51\.100\.1\n    198\.51\.100\.3\n  \}$}) }
     it { expect(content).to match(%r{^  virtual_router_id 77$}) }
-    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
   end
 
   context 'with an IPv6 VIP' do
     let(:params) { base.merge(vip: '2001:db8::10', unicast_src_ip: '2001:db8::1', unicast_peers: ['2001:db8::2', '2001:db8::3'], advert_int: 0.1) }
 
     it { expect(content).to match(%r{^    2001:db8::10/128 dev eth0$}) }
-    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
-  end
-
-  context 'with multicast adverts and the defaults' do
-    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
   end
 
   context 'with VRRPv2 and a password' do
@@ -78,7 +74,6 @@ describe 'gluster_vip::keepalived' do
     it { expect(content).to match(%r{^  version 2$}) }
     it { expect(content).to match(%r{^  authentication \{\n    auth_type PASS\n    auth_pass s3cret\n  \}$}) }
     it('keeps the password out of reports') { expect(catalogue.resource('File', conf).sensitive_parameters).to include(:content) }
-    it('passes keepalived -t -f') { expect(keepalived_check(content)).to eq([true, '']) }
   end
 
   context 'with notify scripts' do
@@ -130,6 +125,160 @@ describe 'gluster_vip::keepalived' do
     let(:pre_condition) { "class { 'gluster_vip': vip => '' }" }
 
     it { is_expected.to compile.and_raise_error(%r{vip '' is not a bare IPv4 or IPv6 address \(keepalived needs one\)}) }
+  end
+
+  context 'with an IPv6 VIP, however it is capitalised' do
+    let(:params) { base.merge(vip: '2001:DB8::10') }
+
+    it('derives the same id as from 2001:db8::10') { expect(content).to match(%r{^  virtual_router_id 114$}) }
+  end
+
+  context 'with the service managed by its pidfile (provider base, as in the namespace harness)' do
+    let(:conf) { "/srv/n 1/it's/keepalived.conf" }
+    let(:pid) { "/srv/n 1/it's/keepalived.pid" }
+    let(:params) { base.merge(config_file: conf, pidfile: pid, service_provider: 'base', manage_package: false) }
+    let(:service) { catalogue.resource('Service', 'keepalived') }
+
+    def sh_quote(str)
+      "'#{str.gsub("'") { "'\\''" }}'"
+    end
+
+    it { is_expected.to contain_service('keepalived').with(ensure: 'running', enable: nil, provider: 'base', hasstatus: true) }
+
+    it 'starts keepalived with every pidfile next to the given one, each argument quoted' do
+      expect(service[:start]).to eq(
+        "'/usr/sbin/keepalived' '-f' '/srv/n 1/it'\\''s/keepalived.conf' '-p' '/srv/n 1/it'\\''s/keepalived.pid' " \
+        "'-r' '/srv/n 1/it'\\''s/keepalived_vrrp.pid' '-c' '/srv/n 1/it'\\''s/keepalived_checkers.pid' " \
+        "'-b' '/srv/n 1/it'\\''s/keepalived_bfd.pid'",
+      )
+    end
+
+    it('reloads with SIGHUP') { expect(service[:restart]).to match(%r{kill -HUP}) }
+    it('stops with SIGTERM') { expect(service[:stop]).to match(%r{kill -TERM}) }
+
+    # The commands run through sh: run them for real on a pidfile path with a space and a quote.
+    it 'has a status command that finds a live pid and refuses a dead one, whatever the path' do
+      Dir.mktmpdir('gv status') do |dir|
+        pidfile = File.join(dir, "it's a pid")
+        status = service[:status].sub(sh_quote(pid)) { sh_quote(pidfile) }
+        expect(status).not_to eq(service[:status])
+        sleeper = Process.spawn('sleep', '30')
+        begin
+          File.write(pidfile, "#{sleeper}\n")
+          expect(system(status, out: File::NULL, err: File::NULL)).to be(true)
+        ensure
+          Process.kill('KILL', sleeper)
+          Process.wait(sleeper)
+        end
+        expect(system(status, out: File::NULL, err: File::NULL)).to be(false)
+        File.delete(pidfile)
+        expect(system(status, out: File::NULL, err: File::NULL)).to be(false)
+      end
+    end
+
+    it 'has a reload command that sends SIGHUP to the pid in the pidfile' do
+      Dir.mktmpdir('gv reload') do |dir|
+        pidfile = File.join(dir, "it's a pid")
+        marker = File.join(dir, 'hup')
+        reload = service[:restart].sub(sh_quote(pid)) { sh_quote(pidfile) }
+        child = Process.spawn('sh', '-c', 'trap "echo hup > \"$0\"; exit 0" HUP; while :; do sleep 0.05; done', marker)
+        begin
+          File.write(pidfile, "#{child}\n")
+          sleep 0.2
+          expect(system(reload)).to be(true)
+          Timeout.timeout(5) { Process.wait(child) }
+        ensure
+          Process.kill('KILL', child) rescue nil # rubocop:disable Style/RescueModifier
+        end
+        expect(File.read(marker)).to eq("hup\n")
+      end
+    end
+  end
+
+  context 'with commands of your own' do
+    let(:params) { base.merge(service_provider: 'base', service_start: '/usr/local/bin/ka-start', service_status: '/usr/local/bin/ka-status', service_reload: '/usr/local/bin/ka-reload') }
+
+    it { is_expected.to contain_service('keepalived').with(start: '/usr/local/bin/ka-start', status: '/usr/local/bin/ka-status', restart: '/usr/local/bin/ka-reload') }
+  end
+
+  context 'with service_provider => systemd and another service name' do
+    let(:params) { base.merge(service_provider: 'systemd', service_name: 'keepalived-gv') }
+
+    it { is_expected.to contain_service('keepalived-gv').with(provider: 'systemd', restart: '/bin/systemctl reload keepalived-gv', start: nil) }
+  end
+
+  context 'with class gluster_vip declared first' do
+    let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10' }" }
+
+    it('turns its keepalived liveness check on with the pidfile') do
+      is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').with_content(%r{^keepalived_pidfile = /run/keepalived\.pid$})
+    end
+    it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').with_content(%r{^vip = 203\.0\.113\.10$}) }
+
+    context 'and a pidfile of its own' do
+      let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10', keepalived_pidfile => '/run/other.pid' }" }
+
+      it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').with_content(%r{^keepalived_pidfile = /run/other\.pid$}) }
+    end
+
+    context "and keepalived_pidfile => ''" do
+      let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10', keepalived_pidfile => '' }" }
+
+      it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').without_content(%r{keepalived_pidfile}) }
+    end
+
+    context 'and manage_service => false without a pidfile (keepalived started some other way)' do
+      let(:params) { base.merge(manage_service: false) }
+
+      it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').without_content(%r{keepalived_pidfile}) }
+    end
+
+    context 'and manage_service => false with a pidfile' do
+      let(:params) { base.merge(manage_service: false, pidfile: '/srv/n1/keepalived.pid') }
+
+      it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').with_content(%r{^keepalived_pidfile = /srv/n1/keepalived\.pid$}) }
+    end
+  end
+
+  context 'without vip, taken from class gluster_vip declared first' do
+    let(:params) { base.reject { |k, _| k == :vip } }
+    let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.44' }" }
+
+    it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').with_content(%r{^keepalived_pidfile = /run/keepalived\.pid$}) }
+  end
+
+  context 'with a notify script that spells the state file with a space' do
+    let(:params) { base.merge(notify_script: "/usr/local/bin/vip-log '/var/log/vip state'") }
+
+    it { expect(content).to match(%r{^  notify "/usr/local/bin/vip-log '/var/log/vip state'"$}) }
+  end
+
+  # keepalived.conf has no escapes: every string that reaches it is refused if it could change
+  # the config's structure, with the parameter named.
+  {
+    'a notify script with a double quote' => [{ notify_master: '/bin/echo "x' }, %r{notify_master '/bin/echo "x' can't be written to keepalived\.conf.*no escape}],
+    'a notify script with a newline' => [{ notify_script: "/bin/true\n}\nvrrp_instance evil {" }, %r{notify_script "/bin/true\\n\}\\nvrrp_instance evil \{" can't be written}],
+    'a notify script with a closing brace' => [{ notify_backup: '/bin/true }' }, %r{notify_backup '/bin/true \}' can't be written}],
+    'a notify script with a comment mark' => [{ notify_fault: '/bin/true # x' }, %r{notify_fault '/bin/true # x' can't be written}],
+    'a notify script with a backslash' => [{ notify_stop: '/bin/echo \\"' }, %r{notify_stop '/bin/echo \\"' can't be written}],
+    'a relative notify script' => [{ notify_master: 'vip-changed' }, %r{notify_master 'vip-changed' can't be written.*absolute path}],
+    'a router_id with a space' => [{ router_id: 'gv n1' }, %r{router_id 'gv n1' can't be written to keepalived\.conf: use one word}],
+    'a node_name with a newline (the router_id)' => [{ node_name: "n1\n}", nodes: ["n1\n}"] }, %r{router_id "n1\\n\}" can't be written}],
+    'an interface with a brace' => [{ interface: 'eth0{' }, %r{interface 'eth0\{' can't be written}],
+    'a script_user with a quote' => [{ notify_master: '/bin/true', script_user: 'root"' }, %r{script_user 'root"' can't be written}],
+  }.each do |what, (override, error)|
+    context "with #{what}" do
+      let(:params) { base.merge(override) }
+
+      it { is_expected.to compile.and_raise_error(error) }
+    end
+  end
+
+  context 'with a password that has a space' do
+    let(:params) { base.merge(vrrp_version: 2, auth_pass: sensitive('a b')) }
+
+    it { is_expected.to compile.and_raise_error(%r{auth_pass can't be written to keepalived\.conf}) }
+    it('does not show it') { is_expected.not_to compile.and_raise_error(%r{a b}) }
   end
 
   {

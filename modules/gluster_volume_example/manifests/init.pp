@@ -1,8 +1,8 @@
-# @summary Creates and starts a Gluster volume once for the whole cluster, from the node that holds the VIP.
+# @summary One Gluster volume, the older class form of `gluster_volume_example::volume`, kept for the test harnesses.
 #
-# The puppet-gluster pattern: every node gets the same catalog, and `gluster volume create` must
-# run on one node only. Each step is a `gluster_vip::exec`, so it runs only on the VIP holder, and
-# each has an idempotent `unless`, because a VIP is a lease without a fencing token.
+# Declares `gluster_volume_example::volume { $volume: ... }`. The cluster harness's fake gluster
+# knows no `peer status`, so this form leaves the peer check off unless told; new code should
+# declare the define, once per volume.
 #
 # @example
 #   class { 'gluster_vip':
@@ -24,30 +24,21 @@
 #   The gluster command.
 # @param start
 #   Whether to start the volume once it exists.
+# @param check_peers
+#   Whether `volume create` waits until every brick host is a connected peer (see the define).
 class gluster_volume_example (
   Array[String[1], 1] $bricks,
   Pattern[/\A[A-Za-z0-9_-]{1,64}\z/] $volume = 'gv0',
   Optional[Integer[2]] $replica = undef,
   Stdlib::Absolutepath $gluster = '/usr/sbin/gluster',
   Boolean $start = true,
+  Boolean $check_peers = false,
 ) {
-  $cli = [$gluster, '--mode=script']
-  $layout = $replica ? {
-    undef   => [],
-    default => ['replica', String($replica)],
-  }
-
-  gluster_vip::exec { "gluster volume create ${volume}":
-    command => $cli + ['volume', 'create', $volume] + $layout + $bricks,
-    unless  => [$cli + ['volume', 'info', $volume]],
-  }
-
-  if $start {
-    gluster_vip::exec { "gluster volume start ${volume}":
-      command => $cli + ['volume', 'start', $volume],
-      # "Status: Started" in `volume info` means there is nothing to do.
-      unless  => [['sh', '-c', "${cli.join(' ')} volume info ${volume} | grep -qx 'Status: Started'"]],
-      require => Gluster_vip::Exec["gluster volume create ${volume}"],
-    }
+  gluster_volume_example::volume { $volume:
+    bricks      => $bricks,
+    replica     => $replica,
+    gluster     => $gluster,
+    start       => $start,
+    check_peers => $check_peers,
   }
 }
