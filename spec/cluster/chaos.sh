@@ -5,7 +5,7 @@
 #
 #   bash spec/cluster/chaos.sh [--trials N] [--no-probe] [--no-liveness] [--no-quorum]
 #                              [--family 4|6] [--seed S] [--kinds abcd]
-#                              [--heal [--per-node] [--allow-zeros]]
+#                              [--heal [--per-node] [--allow-zeros]] [--max-time S]
 #
 # Faults, in turn (trial i gets kind i mod 4), each at a random delay after the
 # applies started:
@@ -24,7 +24,8 @@
 # `volume info` sees a volume any node created); --per-node keeps each node's own, so that any
 # second node's run counts, even one after a completed handoff. With --heal the exit is also
 # non-zero on a trial with no execution or one that hit the bound, unless --allow-zeros.
-# Last line: "exactly once: N/M trials ran exactly once; doubles D; zeros Z".
+# --max-time S starts no new trial after S seconds of trials (the summary then covers the trials
+# that ran, and says so). Last line: "exactly once: N/M trials ran exactly once; doubles D; zeros Z".
 set -u
 set -o pipefail
 
@@ -36,6 +37,7 @@ probe_on=1
 heal=0
 per_node=0
 allow_zeros=0
+max_time=0
 export GC_WITH_PEERS=1 GC_WITH_LIVENESS=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,12 +52,14 @@ while [ $# -gt 0 ]; do
     --heal) heal=1; shift ;;
     --per-node) per_node=1; shift ;;
     --allow-zeros) allow_zeros=1; shift ;;
+    --max-time) max_time=$2; shift 2 ;;
     -v | --verbose) export GC_VERBOSE=1; shift ;;
-    -h | --help) sed -n '2,27p' "$GC_SELF"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$GC_SELF"; exit 0 ;;
     *) echo "chaos.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 if ! [[ "$trials" =~ ^[0-9]+$ ]] || [ "$trials" -lt 1 ]; then echo "chaos.sh: --trials N (N >= 1)" >&2; exit 2; fi
+[[ "$max_time" =~ ^[0-9]+$ ]] || { echo "chaos.sh: --max-time S (whole seconds, 0 = no bound)" >&2; exit 2; }
 [[ "$kinds" =~ ^[abcd]+$ ]] || { echo "chaos.sh: --kinds is a subset of abcd" >&2; exit 2; }
 # shellcheck source=lib.sh
 . "$(dirname "$GC_SELF")/lib.sh"
@@ -138,7 +142,13 @@ LATENCY=$(probe_latency "$MASTER")
 gc_log "$LATENCY"
 
 t_all=$(gc_now_ms)
+ran=0
 for ((t = 1; t <= trials; t++)); do
+  if [ "$max_time" -gt 0 ] && [ $(($(gc_now_ms) - t_all)) -ge $((max_time * 1000)) ]; then
+    gc_log "--max-time $max_time: no new trial after $((t - 1)) of $trials"
+    break
+  fi
+  ran=$t
   kind=${kinds:$(((t - 1) % ${#kinds})):1}
   if ! steady; then
     gc_log "trial $t: the cluster did not settle; skipping the trial (counted as not run)"
@@ -224,7 +234,8 @@ secs=$(awk -v ms=$(($(gc_now_ms) - t_all)) 'BEGIN { printf "%.0f", ms / 1000 }')
 label="probes on (${GC_PROBE:-default budget})"
 [ "$probe_on" = 0 ] && label="probes off (probe 0s)"
 echo
-echo "chaos: $trials trials in ${secs}s, IPv$GC_FAMILY, seed $seed, $label, quorum peers $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS$([ "$heal" = 1 ] && echo ", heal, volume state $([ "$per_node" = 1 ] && echo "per node" || echo "cluster-wide"), nopreempt $GC_NOPREEMPT")"
+[ "$ran" -lt "$trials" ] && echo "chaos: stopped by --max-time $max_time after $ran of $trials trials; the figures below cover those $ran"
+echo "chaos: $ran trials in ${secs}s, IPv$GC_FAMILY, seed $seed, $label, quorum peers $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS$([ "$heal" = 1 ] && echo ", heal, volume state $([ "$per_node" = 1 ] && echo "per node" || echo "cluster-wide"), nopreempt $GC_NOPREEMPT")"
 echo "$LATENCY"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 if [ "$heal" = 1 ]; then

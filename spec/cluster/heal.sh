@@ -3,9 +3,9 @@
 # does, then apply the consumer on every node, round after round, until the ledger stays
 # unchanged. Sourced by chaos.sh after lib.sh.
 #
-#   kill -9   keepalived is restarted by `puppet apply` of gluster_vip::keepalived plus a
-#             `service` resource (provider base, start/status/stop by the node's pidfiles), on the
-#             victim; the harness only reads back the PIDs Puppet's keepalived wrote
+#   kill -9   keepalived is restarted by `puppet apply` of gluster_vip::keepalived with its own
+#             service (manage_service, provider base: status and start by the node's pidfile), on
+#             the victim; the harness only reads back the PIDs Puppet's keepalived wrote
 #   VRRP      the nft rule is removed
 #   partition the bridge port comes back
 #   flapping  stops
@@ -20,51 +20,28 @@
 # heal_ka_dir NODE: NODE's keepalived directory (config, pidfiles, log).
 heal_ka_dir() { echo "$(gc_node_dir "$(gc_node_index "$1")")/keepalived"; }
 
-# heal_service_pp NODE: a `service` resource that runs NODE's keepalived in its namespace the
-# way gc_ka_start does (same flags, same pidfiles, same log), so that Puppet, not the harness,
-# restarts it. `puppet apply` already runs inside NODE's namespace (gc_apply), so the start
-# command does too. The status is "the PID in keepalived.pid is alive": the pidfile the
-# gluster-vip liveness check reads.
-#
-# This is the part the module's class cannot give yet: gluster_vip::keepalived's `service` has
-# no provider/start/status parameters (see the report of issue 11). With them, this file would
-# only pass those parameters and set manage_service => true.
-heal_service_pp() {
-  local node=$1 d conf start status stop
-  d=$(heal_ka_dir "$node")
-  conf=$(gc_ka_conf "$node")
-  start="/usr/bin/setsid /usr/sbin/keepalived -n -l -G -P -f $conf -p $d/keepalived.pid -r $d/vrrp.pid"
-  start="$start -c $d/checkers.pid -b $d/bfd.pid >>$d/keepalived.log 2>&1 </dev/null &"
-  status="p=\$(cat $d/keepalived.pid 2>/dev/null) && [ -n \"\$p\" ] && kill -0 \"\$p\""
-  stop="kill -TERM \$(cat $d/keepalived.pid)"
-  cat <<PP
-# keepalived as a Puppet-managed service in the namespace harness (provider base).
-service { 'keepalived':
-  ensure    => running,
-  provider  => 'base',
-  start     => $(gc_pp_str "$start"),
-  status    => $(gc_pp_str "$status"),
-  stop      => $(gc_pp_str "$stop"),
-  require   => Class['gluster_vip::keepalived'],
-}
-PP
-}
-
-# heal_ka_site NODE: NODE's heal manifest: its gluster_vip config, its keepalived class and
-# the service above. No consumer: this apply only heals keepalived.
+# heal_ka_site NODE: NODE's heal manifest: its gluster_vip config and its keepalived class, this
+# time with the class's own service: manage_service => true, service_provider => 'base' (no
+# systemd in a namespace), pidfile => NODE's keepalived.pid. The class then starts keepalived by
+# its default base command (`keepalived -f CONF -p PIDFILE -r STEM_vrrp.pid ...`, which
+# daemonizes) when `kill -0` of the pidfile fails, and reloads it with SIGHUP on a config
+# change. `puppet apply` runs inside NODE's namespace (gc_apply), so keepalived starts there.
+# No consumer: this apply only heals keepalived.
 heal_ka_site() {
-  local node=$1 f
+  local node=$1 f d
   f="$(gc_node_dir "$(gc_node_index "$node")")/heal-keepalived.pp"
+  d=$(heal_ka_dir "$node")
   gc_site "$node" "$(gc_vip)" "" "config keepalived"
-  {
-    cat "$(gc_manifest "$node")"
-    heal_service_pp "$node"
-  } >"$f"
+  grep -q '^  manage_service *=> false,$' "$(gc_manifest "$node")" ||
+    gc_die "heal: gc_keepalived_pp no longer writes 'manage_service => false'; update heal_ka_site"
+  sed "s|^  manage_service *=> false,\$|  manage_service    => true,\n  service_provider  => 'base',\n  pidfile           => $(gc_pp_str "$d/keepalived.pid"),|" \
+    "$(gc_manifest "$node")" >"$f"
   echo "$f"
 }
 
 # heal_ka_by_puppet NODE: one `puppet apply` of NODE's heal manifest, in NODE's namespace; then
-# adopt the keepalived Puppet started (GC_KA_PID/GC_KA_CHILD from its pidfiles), so that the
+# adopt the keepalived Puppet started (GC_KA_PID/GC_KA_CHILD from its pidfiles, keepalived.pid
+# and keepalived_vrrp.pid), so that the
 # harness can stop it later and clean it up. Sets HEAL_T, the heal time (ms since the epoch: when
 # the VRRP child wrote its pidfile). Fails if Puppet did not start a new keepalived. Call it in
 # the main shell, not in $(...): it records the PIDs.
@@ -86,14 +63,15 @@ heal_ka_by_puppet() {
   esac
   for ((n = 0; n < 100; n++)); do
     pid=$(cat "$d/keepalived.pid" 2>/dev/null)
-    child=$(cat "$d/vrrp.pid" 2>/dev/null)
+    child=$(cat "$d/keepalived_vrrp.pid" 2>/dev/null)
     if [ -n "$child" ] && [ "$child" != "$old_child" ] && gc_pid_alive "$pid" && gc_pid_alive "$child"; then
       GC_KA_PID[$node]=$pid
       GC_KA_CHILD[$node]=$child
-      grep -q 'Service\[keepalived\]/ensure: ensure changed .stopped. to .running.' \
-        "$(gc_node_dir "$(gc_node_index "$node")")/puppet.log" ||
-        gc_log "$node: no 'ensure changed stopped to running' in Puppet's log"
-      HEAL_T=$(($(stat -c %.3Y "$d/vrrp.pid" | tr -d .)))
+      awk '/^=== apply/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' \
+        "$(gc_node_dir "$(gc_node_index "$node")")/puppet.log" |
+        grep -q 'Service\[keepalived\]/ensure: ensure changed .stopped. to .running.' ||
+        gc_log "$node: no 'Service[keepalived] ensure changed stopped to running' in the heal apply's log"
+      HEAL_T=$(($(stat -c %.3Y "$d/keepalived_vrrp.pid" | tr -d .)))
       return 0
     fi
     sleep 0.05
