@@ -192,11 +192,11 @@ func newFlags() flags {
 	})
 	f := flags{fs: fs, values: map[string]*string{}}
 	for _, k := range facts.Keys {
-		f.values[k] = fs.String(k, "", flagHelp[k])
+		f.values[k] = onceString(fs, k, "", flagHelp[k])
 	}
-	f.config = fs.String("config", "", "config file (default $"+facts.ConfigEnv+", then "+facts.DefaultConfigPath+")")
-	f.format = fs.String("format", "json", "output format of the fact: "+strings.Join(facts.Formats, ", "))
-	f.textfile = fs.String("textfile", "", "write the fact in the prometheus format to this file (name ending in .prom), atomically, instead of stdout")
+	f.config = onceString(fs, "config", "", "config file (default $"+facts.ConfigEnv+", then "+facts.DefaultConfigPath+")")
+	f.format = onceString(fs, "format", "json", "output format of the fact: "+strings.Join(facts.Formats, ", "))
+	f.textfile = onceString(fs, "textfile", "", "write the fact in the prometheus format to this file (name ending in .prom), atomically, instead of stdout")
 	f.help = fs.BoolP("help", "h", false, "show this help (exits 2 under check, 125 under run)")
 	return f
 }
@@ -237,3 +237,29 @@ Flags:
 	fl.fs.SetOutput(w)
 	fl.fs.PrintDefaults()
 }
+
+// onceValue is a string flag that may be given once. pflag lets the last
+// of several win; a config file refuses a duplicate key, and so does the
+// command line: `check --vip A ... --vip B` is a mistake, not a choice.
+type onceValue struct {
+	p   *string
+	set bool
+}
+
+func onceString(fs *pflag.FlagSet, name, value, usage string) *string {
+	v := &onceValue{p: new(string)}
+	*v.p = value
+	fs.Var(v, name, usage)
+	return v.p
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given twice (first %q)", *v.p)
+	}
+	*v.p, v.set = s, true
+	return nil
+}
+
+func (v *onceValue) String() string { return *v.p }
+func (v *onceValue) Type() string   { return "string" }

@@ -42,6 +42,9 @@ var oddInvocations = []struct {
 	{[]string{"check", "--bogus", "--vip="}, 2},
 	{[]string{"check", "--vip"}, 2},
 	{[]string{"check", "-v", "--vip="}, 2},
+	{[]string{"check", "--vip=", "--vip=203.0.113.10"}, 2},
+	{[]string{"check", "--vip=203.0.113.10", "--vip="}, 2},
+	{[]string{"--vip=", "--vip="}, 2},
 	// run: flags, then --, then the command.
 	{[]string{"run", "--vip="}, 125},
 	{[]string{"run", "--vip=", "--"}, 125},
@@ -112,14 +115,15 @@ func TestWellFormedInvocations(t *testing.T) {
 
 func TestUsageMessages(t *testing.T) {
 	for args, want := range map[string]string{
-		"--vip= check":            `gluster-vip: unexpected argument "check": the command word must come first, as in: gluster-vip check [flags] (see gluster-vip help)`,
-		"--bogus check":           `gluster-vip: unknown flag: --bogus; the command word "check" must come first (see gluster-vip help)`,
-		"check --vip= extra":      `gluster-vip check: error, do not run: unexpected argument "extra" (see gluster-vip help)`,
-		"run --vip= /bin/true":    `gluster-vip run: error, did not run: unexpected argument "/bin/true": the command goes after --, as in: gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
-		"run --vip=":              `gluster-vip run: error, did not run: no command: want gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
-		"run --vip= --":           `gluster-vip run: error, did not run: nothing after --: want gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
-		"frobnicate":              `gluster-vip: unknown command "frobnicate" (want check, run, explain, version, help, or none for the fact) (see gluster-vip help)`,
-		"check --vip= --format=x": `gluster-vip check: error, do not run: --format and --textfile apply to the fact only, not to check (see gluster-vip help)`,
+		"--vip= check":                    `gluster-vip: unexpected argument "check": the command word must come first, as in: gluster-vip check [flags] (see gluster-vip help)`,
+		"--bogus check":                   `gluster-vip: unknown flag: --bogus; the command word "check" must come first (see gluster-vip help)`,
+		"check --vip= extra":              `gluster-vip check: error, do not run: unexpected argument "extra" (see gluster-vip help)`,
+		"run --vip= /bin/true":            `gluster-vip run: error, did not run: unexpected argument "/bin/true": the command goes after --, as in: gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
+		"run --vip=":                      `gluster-vip run: error, did not run: no command: want gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
+		"run --vip= --":                   `gluster-vip run: error, did not run: nothing after --: want gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
+		"frobnicate":                      `gluster-vip: unknown command "frobnicate" (want check, run, explain, version, help, or none for the fact) (see gluster-vip help)`,
+		"check --vip=203.0.113.10 --vip=": `gluster-vip check: error, do not run: invalid argument "" for "--vip" flag: given twice (first "203.0.113.10") (see gluster-vip help)`,
+		"check --vip= --format=x":         `gluster-vip check: error, do not run: --format and --textfile apply to the fact only, not to check (see gluster-vip help)`,
 	} {
 		r := runApp(t, vipHere, nil, strings.Fields(args)...)
 		assert.Equal(t, want+"\n", r.stderr, args)
