@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     --no-control) control=0; shift ;;
     --family=4 | --family=6) shift ;; # read above, before lib.sh
     -v | --verbose) GC_VERBOSE=1; shift ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "reload.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
