@@ -92,7 +92,7 @@
 #   How many times to try the command. Each try is a new `run`, which decides again: a node that
 #   lost the VIP after a failed try runs no further try (those tries exit 124).
 # @param try_sleep
-#   Seconds between tries.
+#   Seconds (an Integer or a Float) between tries.
 # @param onlyif
 #   More commands that must all exit 0. They run before the holder check, which is the last
 #   check. A string is one command; an array is a list of commands, each a string or an array.
@@ -133,7 +133,7 @@ define gluster_vip::exec (
   Optional[Variant[String[1], Array[String[1]]]] $environment = undef,
   Optional[Variant[Integer[0], Float[0]]] $timeout = undef,
   Optional[Integer[1]] $tries = undef,
-  Optional[Integer[0]] $try_sleep = undef,
+  Optional[Variant[Integer[0], Float[0]]] $try_sleep = undef,
   Optional[Variant[String[1], Array[Variant[String[1], Array[String[1], 1]]]]] $onlyif = undef,
   Optional[Variant[String[1], Array[Variant[String[1], Array[String[1], 1]]]]] $unless = undef,
   Optional[Variant[Stdlib::Absolutepath, Array[Stdlib::Absolutepath, 1]]] $creates = undef,

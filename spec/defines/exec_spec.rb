@@ -385,6 +385,13 @@ describe 'gluster_vip::exec' do
     it { is_expected.to contain_exec(title).with_timeout(2.5) }
   end
 
+  context 'with a Float try_sleep' do
+    let(:facts) { gluster_vip_fact('holder' => true) }
+    let(:params) { super().merge(tries: 2, try_sleep: 0.5) }
+
+    it { is_expected.to contain_exec(title).with(tries: 2, try_sleep: 0.5) }
+  end
+
   context 'with a negative timeout' do
     let(:params) { super().merge(timeout: -1.0) }
 

@@ -6,6 +6,7 @@
 #
 #   bash spec/reload/reload.sh            # reload keeps the VIP, then the control run
 #   bash spec/reload/reload.sh --no-control
+#   bash spec/reload/reload.sh --family=6 # IPv6 nodes and VIP (2001:db8::10)
 #
 # Scenarios:
 #   start    Puppet starts keepalived on fresh nodes (base provider), one node takes the VIP,
@@ -29,6 +30,7 @@ SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GC_ID=${GC_ID:-rl$$}
 GC_NODES=3
 GC_FAMILY=4
+for a in "$@"; do case $a in --family=6) GC_FAMILY=6 ;; --family=4) GC_FAMILY=4 ;; esac; done
 GC_SETTLE=${GC_SETTLE:-1s}
 # shellcheck source=../cluster/lib.sh
 . "$SELF/../cluster/lib.sh"
@@ -37,8 +39,9 @@ control=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-control) control=0; shift ;;
+    --family=4 | --family=6) shift ;; # read above, before lib.sh
     -v | --verbose) GC_VERBOSE=1; shift ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "reload.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -131,6 +134,8 @@ rl_refreshed() {
 
 HOLDER=""
 declare -A PIDS0=() TRANS0=()
+# The id derived from the VIP: the first 32 bits of its SHA-256, modulo 255, plus 1.
+RL_VRID=$(( 0x$(printf %s "$(gc_vip)" | sha256sum | cut -c1-8) % 255 + 1 ))
 
 start() {
   local n
@@ -138,7 +143,7 @@ start() {
   gc_check "first apply on fresh nodes starts keepalived" gc_apply_all || return 1
   for n in $(gc_all_nodes); do
     gc_check "$n: keepalived runs (pidfile $(rl_pidfile "$n"))" gc_pid_alive "$(cat "$(rl_pidfile "$n")" 2>/dev/null)"
-    gc_check "$n: the config names the derived virtual_router_id 159" grep -qx '  virtual_router_id 159' "$(gc_ka_conf "$n")"
+    gc_check "$n: the config names the derived virtual_router_id $RL_VRID" grep -qx "  virtual_router_id $RL_VRID" "$(gc_ka_conf "$n")"
     gc_check "$n: gluster_vip's liveness check uses the keepalived pidfile" \
       grep -qx "keepalived_pidfile = $(rl_pidfile "$n")" "$(gc_gv_conf "$n")"
   done

@@ -16,6 +16,8 @@
 #      keepalived::vrrp::instance renders it (two instances: Gluster's VIP and another), checked
 #      with keepalived -l -t, run by keepalived, and class gluster_vip given its pidfile and
 #      interface: the fact says holder once keepalived is MASTER, and not after keepalived dies.
+#   4. Then a puppet apply of class gluster_vip there warns, in its output and its report, that
+#      the keepalived check stops the node, with the check's detail.
 # Needs root, ip, keepalived, puppet, go: a missing one fails.
 set -u
 set -o pipefail
@@ -63,6 +65,12 @@ chmod 0755 "$TMP"
 mkdir -p "$TMP/modules" "$TMP/bin"
 ln -s "$REPO" "$TMP/modules/gluster_vip"
 (cd "$REPO" && CGO_ENABLED=0 go build -o "$TMP/bin/gluster-vip" ./cmd/gluster-vip) || die "go build"
+# The fact (facts.d/gluster_vip) runs the binary in facts.d/.gluster_vip: put this build there,
+# by a rename, so concurrent readers never see half a file.
+case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) die "unsupported arch $(uname -m)" ;; esac
+mkdir -p "$REPO/facts.d/.gluster_vip"
+cp "$TMP/bin/gluster-vip" "$REPO/facts.d/.gluster_vip/gluster-vip-linux-$arch.gv$$"
+mv -f "$REPO/facts.d/.gluster_vip/gluster-vip-linux-$arch.gv$$" "$REPO/facts.d/.gluster_vip/gluster-vip-linux-$arch"
 
 ip netns add "$NS" || die "ip netns add $NS"
 ip -n "$NS" link set lo up
@@ -206,6 +214,31 @@ for ((k = 0; k < 50; k++)); do kill -0 "$KA_PID" 2>/dev/null || break; sleep 0.0
 log "elsewhere: fact after kill -9 of keepalived: $(fact)"
 check "elsewhere: the stale VIP stays on eth0" ip netns exec "$NS" sh -c 'ip -o addr show dev eth0 | grep -q " 203.0.113.10/32 "'
 check "elsewhere: but the liveness check stops this node" [ "$(fact | cut -d' ' -f1)" = false ]
+
+# 4. The operator sees why (issue 11, item 3): a puppet apply of class gluster_vip on this node,
+#    whose VIP is stale and whose keepalived is dead, warns in its output and in its report,
+#    naming the check and its detail. The fact comes from the module's facts.d, as on an agent.
+mkdir -p "$d/puppet"/{conf,var,code,log,run,public}
+cat >"$d/site.pp" <<PP
+class { 'gluster_vip':
+  vip                => '203.0.113.10',
+  interface          => 'eth0',
+  settle             => '0s',
+  keepalived_pidfile => '$d/keepalived.pid',
+  config_file        => '$d/gluster-vip.conf',
+}
+PP
+ip netns exec "$NS" timeout 180 env GLUSTER_VIP_CONFIG="$d/gluster-vip.conf" puppet apply --color=false \
+  --confdir="$d/puppet/conf" --vardir="$d/puppet/var" --codedir="$d/puppet/code" \
+  --logdir="$d/puppet/log" --rundir="$d/puppet/run" --publicdir="$d/puppet/public" \
+  --modulepath="$TMP/modules:/usr/share/puppet/modules" "$d/site.pp" >"$d/puppet.log" 2>&1
+warning=$(grep '^Warning: gluster_vip:' "$d/puppet.log")
+log "the agent's output: $warning"
+check "the apply warns, naming the keepalived check and its detail" \
+  grep -q "^Warning: gluster_vip: this node has the VIP 203.0.113.10 but runs no guarded operation: the keepalived check stops it: keepalived is not running ($d/keepalived.pid" "$d/puppet.log"
+check "the warning is in the run's report, at level warning" ruby -ryaml -e '
+  r = File.read(ARGV[0])
+  exit(r =~ /level: :?warning\n.*message: .*the keepalived check stops it/m ? 0 : 1)' "$d/puppet/var/state/last_run_report.yaml"
 
 if [ "$FAILED" = 0 ]; then echo "PASS: spec/reload/validate.sh"; else echo "FAIL: spec/reload/validate.sh"; fi
 exit "$FAILED"
