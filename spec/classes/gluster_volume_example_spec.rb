@@ -7,6 +7,9 @@ describe 'gluster_volume_example' do
   let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10' }" }
   let(:params) { { volume: 'gv0', replica: 2, bricks: ['n1:/bricks/gv0', 'n2:/bricks/gv0'] } }
   let(:cli) { ['/usr/sbin/gluster', '--mode=script'] }
+  let(:flags) { ['--config=/etc/gluster-vip/gluster-vip.conf', '--vip=203.0.113.10'] }
+  # gluster_vip::exec runs the command through `gluster-vip run`, which decides again.
+  let(:run) { [gluster_vip_fact['gluster_vip']['command'], 'run'] + flags + ['--'] }
 
   context 'on the holder' do
     let(:facts) { gluster_vip_fact('holder' => true) }
@@ -22,7 +25,11 @@ describe 'gluster_volume_example' do
 
     it 'checks the holder before it creates' do
       onlyif = catalogue.resource('Exec', 'gluster volume create gv0')[:onlyif]
-      expect(onlyif).to eq([[gluster_vip_fact['gluster_vip']['command'], 'check', '--config=/etc/gluster-vip/gluster-vip.conf', '--vip=203.0.113.10']])
+      expect(onlyif).to eq([[gluster_vip_fact['gluster_vip']['command'], 'check'] + flags])
+    end
+
+    it 'creates it through gluster-vip run' do
+      is_expected.to contain_exec('gluster volume create gv0').with_command(run + cli + ['volume', 'create', 'gv0', 'replica', '2', 'n1:/bricks/gv0', 'n2:/bricks/gv0'])
     end
 
     it 'starts it after it is created' do
@@ -42,7 +49,7 @@ describe 'gluster_volume_example' do
     let(:facts) { gluster_vip_fact('holder' => true) }
     let(:params) { { volume: 'gv1', start: false, bricks: ['n1:/bricks/gv1'] } }
 
-    it { is_expected.to contain_exec('gluster volume create gv1').with_command(cli + ['volume', 'create', 'gv1', 'n1:/bricks/gv1']) }
+    it { is_expected.to contain_exec('gluster volume create gv1').with_command(run + cli + ['volume', 'create', 'gv1', 'n1:/bricks/gv1']) }
     it { is_expected.not_to contain_gluster_vip__exec('gluster volume start gv1') }
   end
 end

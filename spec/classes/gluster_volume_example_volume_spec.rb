@@ -55,23 +55,23 @@ describe 'gluster_volume_example::volume', type: :define do
 
   it { is_expected.to compile.with_all_deps }
 
-  it 'creates the volume, guarded, with the peer check after the holder check' do
+  it 'creates the volume, guarded, with the peer check before the holder check (the holder check is last)' do
     is_expected.to contain_gluster_vip__exec('gluster volume create gv0').with(
       command: cli + ['volume', 'create', 'gv0', 'replica', '3'] + bricks,
       unless: [cli + ['volume', 'info', 'gv0']],
     )
     onlyif = exec_param('gluster volume create gv0', :onlyif)
-    expect(onlyif[0]).to eq(check)
-    expect(onlyif[1][0, 2]).to eq(['/bin/sh', '-c'])
-    expect(onlyif[1][3..]).to eq(['/usr/sbin/gluster', 'n1', 'n2', 'n3'])
+    expect(onlyif[-1]).to eq(check)
+    expect(onlyif[0][0, 2]).to eq(['/bin/sh', '-c'])
+    expect(onlyif[0][3..]).to eq(['/usr/sbin/gluster', 'n1', 'n2', 'n3'])
   end
 
   it('starts it after it is created') { is_expected.to contain_exec('gluster volume start gv0').that_requires('Gluster_vip::Exec[gluster volume create gv0]') }
-  it('starts it only once it exists (the create waits for peers)') { expect(exec_param('gluster volume start gv0', :onlyif)).to eq([check, cli + ['volume', 'info', 'gv0']]) }
+  it('starts it only once it exists (the create waits for peers)') { expect(exec_param('gluster volume start gv0', :onlyif)).to eq([cli + ['volume', 'info', 'gv0'], check]) }
   it { is_expected.not_to contain_exec(%r{gluster volume set}) }
 
   describe 'the peer check, run against gluster peer status' do
-    let(:onlyif) { exec_param('gluster volume create gv0', :onlyif)[1] }
+    let(:onlyif) { exec_param('gluster volume create gv0', :onlyif)[0] }
 
     it('passes when every other brick host is a connected peer (by name or other name)') { expect(run_guard(onlyif, 'peer status' => peers_connected)).to be(true) }
     it('fails when a peer is disconnected') { expect(run_guard(onlyif, 'peer status' => peers_connected.sub('(Connected)', '(Disconnected)'))).to be(false) }
@@ -89,7 +89,7 @@ describe 'gluster_volume_example::volume', type: :define do
     it { is_expected.to contain_gluster_vip__exec('gluster volume create gv0').with_command(cli + ['volume', 'create', 'gv0', 'transport', 'tcp,rdma'] + bricks + ['force']) }
     it { is_expected.to contain_gluster_vip__exec(set).with_command(cli + ['volume', 'set', 'gv0', 'performance.cache-size', '256MB']).that_requires('Gluster_vip::Exec[gluster volume create gv0]') }
     it { is_expected.to contain_gluster_vip__exec('gluster volume set gv0 nfs.disable').with_command(cli + ['volume', 'set', 'gv0', 'nfs.disable', 'true']) }
-    it('guards each set with the holder check, then the volume existing') { expect(exec_param(set, :onlyif)).to eq([check, cli + ['volume', 'info', 'gv0']]) }
+    it('guards each set with the volume existing, then the holder check') { expect(exec_param(set, :onlyif)).to eq([cli + ['volume', 'info', 'gv0'], check]) }
     it('starts after every set') { is_expected.to contain_exec('gluster volume start gv0').that_requires("Gluster_vip::Exec[#{set}]") }
 
     describe 'the set guard, run against gluster volume get' do
