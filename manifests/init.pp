@@ -118,6 +118,10 @@ class gluster_vip (
   if $vip != '' and $mode == 'all' {
     fail("gluster_vip: mode all needs vip => '', but vip is '${vip}'")
   }
+  # The binary refuses this pair too (it would turn quorum off); failing here names the class.
+  if !$peers.empty and $probe =~ NotUndef and gluster_vip::seconds($probe) == 0.0 {
+    fail("gluster_vip: peers need the probe for quorum, but probe is '${probe}'; set probe above 0s, or remove peers")
+  }
 
   # The keepalived liveness check. gluster_vip::keepalived sets $liveness_pidfile before it
   # includes this class, so it is readable here when that class was declared first; declared

@@ -166,6 +166,20 @@ describe 'gluster_vip' do
     it { is_expected.to compile.and_raise_error(%r{peers}) }
   end
 
+  ['0s', '0', '0ms', '0h0m0s'].each do |zero|
+    context "with peers and probe => '#{zero}'" do
+      let(:params) { { vip: '203.0.113.10', peers: ['198.51.100.1', '198.51.100.2'], probe: zero } }
+
+      it { is_expected.to compile.and_raise_error(%r{peers need the probe for quorum, but probe is '#{zero}'}) }
+    end
+  end
+
+  context 'with probe => 0s and no peers' do
+    let(:params) { { vip: '203.0.113.10', probe: '0s' } }
+
+    it { is_expected.to compile.with_all_deps }
+  end
+
   context 'with a relative keepalived_pidfile' do
     let(:params) { { vip: '203.0.113.10', keepalived_pidfile: 'run/keepalived.pid' } }
 
