@@ -58,7 +58,7 @@ SPEC_OS = spec_os
 SPEC_FACTS = TESTED_OS_FACTS.fetch(SPEC_OS) do
   raise "spec_helper: no fact set for #{SPEC_OS}; set GV_SPEC_OS to one of #{TESTED_OS_FACTS.keys.join(', ')}"
 end
-# Kept for the specs that name it: the default fact set.
+# The old name, kept for the specs that use it (they read its path, the same in every set).
 DEBIAN12_FACTS = SPEC_FACTS
 
 # on_tested_os { |os, facts| ... }: runs the block once per tested OS with its fact set.
