@@ -306,7 +306,11 @@ func (c *Config) checkBackend(get func(string) (Setting, bool)) error {
 		return &ConfigError{Source: src, Key: "etcd_endpoints", Err: errors.New("backend etcd needs etcd_endpoints (comma-separated URLs)")}
 	}
 	if (c.EtcdCert == "") != (c.EtcdKey == "") {
-		return &ConfigError{Source: c.Sources["etcd_cert"] + ", " + c.Sources["etcd_key"], Key: "etcd_cert", Err: errors.New("etcd_cert and etcd_key go together")}
+		k, other := "etcd_cert", "etcd_key"
+		if c.EtcdKey != "" {
+			k, other = other, k
+		}
+		return &ConfigError{Source: c.Sources[k], Key: k, Err: fmt.Errorf("needs %s too (a client certificate and its key)", other)}
 	}
 	return nil
 }
