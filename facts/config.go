@@ -5,9 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
-	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -382,7 +383,8 @@ func ParseBackend(s string) (Backend, error) {
 }
 
 // ParseEndpoints parses comma-separated etcd URLs: http:// or https://,
-// a host and a port, no path.
+// then host:port ([v6]:port), nothing else. It is parsed by hand: net/url
+// would add to the fact that every node runs on the VRRP path too.
 func ParseEndpoints(s string) ([]string, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) > maxEndpoints {
@@ -391,10 +393,20 @@ func ParseEndpoints(s string) ([]string, error) {
 	var eps []string
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		u, err := url.Parse(p)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Port() == "" ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-			return nil, fmt.Errorf("endpoint %q: want a URL such as https://198.51.100.1:2379", p)
+		bad := fmt.Errorf("endpoint %q: want a URL such as https://198.51.100.1:2379", p)
+		rest, ok := strings.CutPrefix(p, "https://")
+		if !ok {
+			if rest, ok = strings.CutPrefix(p, "http://"); !ok {
+				return nil, bad
+			}
+		}
+		rest = strings.TrimSuffix(rest, "/")
+		host, port, err := net.SplitHostPort(rest)
+		if err != nil || host == "" || strings.ContainsAny(host, "/@?#% ") {
+			return nil, bad
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, bad
 		}
 		eps = append(eps, p)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"time"
 )
 
@@ -50,32 +49,29 @@ type Answer struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Ask asks the daemon at socket, within ctx and AskTimeout. verify checks
-// the peer (its uid, on Linux) before anything is read from it.
-func Ask(ctx context.Context, socket string, verify func(*net.UnixConn) error) (Answer, error) {
+// Ask asks the daemon at socket, within ctx and AskTimeout. verify
+// checks the peer (its uid, on Linux) before anything is sent to it.
+func Ask(ctx context.Context, socket string, verify func(fd int) error) (Answer, error) {
 	var a Answer
-	ctx, cancel := context.WithTimeout(ctx, AskTimeout)
-	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", socket)
+	d := AskTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		d = time.Until(dl)
+	}
+	if d <= 0 {
+		return a, errors.New("gluster-vip-elect: no time left to ask")
+	}
+	c, err := dial(socket, d)
 	if err != nil {
-		return a, fmt.Errorf("gluster-vip-elect: connect %s: %w (is the daemon running?)", socket, unwrapOp(err))
+		return a, fmt.Errorf("gluster-vip-elect: connect %s: %w (is the daemon running?)", socket, err)
 	}
 	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(dl)
-	}
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return a, errors.New("gluster-vip-elect: not a unix connection")
-	}
 	if verify != nil {
-		if err := verify(uc); err != nil {
+		if err := verify(c.fd); err != nil {
 			return a, fmt.Errorf("gluster-vip-elect: %s: %w", socket, err)
 		}
 	}
 	if _, err := io.WriteString(c, Request); err != nil {
-		return a, fmt.Errorf("gluster-vip-elect: %s: send: %w", socket, unwrapOp(err))
+		return a, fmt.Errorf("gluster-vip-elect: %s: send: %w", socket, err)
 	}
 	return Decode(c)
 }
@@ -85,7 +81,7 @@ func Decode(r io.Reader) (Answer, error) {
 	var a Answer
 	line, err := bufio.NewReaderSize(io.LimitReader(r, MaxAnswer), MaxAnswer).ReadBytes('\n')
 	if err != nil {
-		return a, fmt.Errorf("gluster-vip-elect: read answer: %w", unwrapOp(err))
+		return a, fmt.Errorf("gluster-vip-elect: read answer: %w", err)
 	}
 	if err := json.Unmarshal(line, &a); err != nil {
 		return a, fmt.Errorf("gluster-vip-elect: answer is not valid: %w", err)
@@ -100,13 +96,5 @@ func Encode(w io.Writer, a Answer) error {
 		return err
 	}
 	_, err = w.Write(append(b, '\n'))
-	return err
-}
-
-func unwrapOp(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err
-	}
 	return err
 }

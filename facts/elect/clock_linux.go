@@ -2,7 +2,6 @@ package elect
 
 import (
 	"fmt"
-	"net"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,21 +20,11 @@ func Boottime() (int64, error) {
 // PeerUID returns a check that the daemon at the other end runs as uid:
 // a socket in a directory someone else could write must not make a node
 // the holder.
-func PeerUID(uid int) func(*net.UnixConn) error {
-	return func(c *net.UnixConn) error {
-		raw, err := c.SyscallConn()
+func PeerUID(uid int) func(fd int) error {
+	return func(fd int) error {
+		cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 		if err != nil {
 			return fmt.Errorf("peer credentials: %w", err)
-		}
-		var cred *unix.Ucred
-		var serr error
-		if err := raw.Control(func(fd uintptr) {
-			cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-		}); err != nil {
-			return fmt.Errorf("peer credentials: %w", err)
-		}
-		if serr != nil {
-			return fmt.Errorf("peer credentials: %w", serr)
 		}
 		if int(cred.Uid) != uid {
 			return fmt.Errorf("the daemon runs as uid %d, not %d; refusing it", cred.Uid, uid)

@@ -4,7 +4,6 @@ package elect
 
 import (
 	"errors"
-	"net"
 	"runtime"
 )
 
@@ -14,6 +13,6 @@ var errNotImplemented = errors.New("backend etcd: not implemented on " + runtime
 func Boottime() (int64, error) { return 0, errNotImplemented }
 
 // PeerUID is Linux only: elsewhere every peer is refused.
-func PeerUID(int) func(*net.UnixConn) error {
-	return func(*net.UnixConn) error { return errNotImplemented }
+func PeerUID(int) func(fd int) error {
+	return func(int) error { return errNotImplemented }
 }
