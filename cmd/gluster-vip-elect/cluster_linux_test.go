@@ -387,6 +387,32 @@ func TestEtcdCluster(t *testing.T) {
 		require.Empty(t, string(out))
 	})
 
+	t.Run("SIGTERM: the leader resigns and another takes over without waiting for the lease", func(t *testing.T) {
+		leader.mu.Lock()
+		pid := leader.daemon.Process.Pid
+		leader.mu.Unlock()
+		stopped := time.Since(c.start)
+		require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
+		next, tok2, all := c.waitHolder(t, testTTL+testSettle+slack, leader.name)
+		var first time.Duration = -1
+		for _, f := range all {
+			if f.holder && f.node == next.name && (first < 0 || f.end < first) {
+				first = f.end
+			}
+		}
+		took := first - stopped
+		t.Logf("SIGTERM to %s's daemon: %s holds after %s (settle %s; lease_ttl %s not waited for), token %d -> %d",
+			leader.name, next.name, took.Round(time.Millisecond), testSettle, testTTL, tok1, tok2)
+		require.Greater(t, tok2, tok1)
+		require.Less(t, took, testTTL, "a resigned lease is revoked: no wait for its expiry")
+		leader.mu.Lock()
+		exits := append([]string(nil), leader.exits...)
+		leader.mu.Unlock()
+		require.NotEmpty(t, exits)
+		require.Contains(t, exits[len(exits)-1], "<nil>", "SIGTERM exits 0")
+		leader, tok1 = next, tok2
+	})
+
 	t.Run("kill -9 of the leader's daemon", func(t *testing.T) {
 		leader.mu.Lock()
 		pid := leader.daemon.Process.Pid
