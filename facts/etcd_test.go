@@ -146,3 +146,24 @@ func TestRenderEtcd(t *testing.T) {
 		assert.NotContains(t, b.String(), `"`+absent+`"`)
 	}
 }
+
+func TestExplainEtcd(t *testing.T) {
+	cfg := Merge(nil, etcdFile, "f", nil)
+	s := int64(time.Second)
+	obs := Observation{Elect: &ElectState{Socket: "/run/s", Answer: elect.Answer{PID: 9, NodeName: "gv2", Leader: "gv1", Lease: 0x1f,
+		Error: "read the election's leader: context deadline exceeded"}, Now: 11 * s}}
+	f := Decide(cfg, obs)
+	var b strings.Builder
+	require.NoError(t, Explain(&b, cfg, obs, f, Meta{Command: "/x", Version: "t"}))
+	for _, want := range []string{
+		"Decision: this node is",
+		`  gluster-vip-elect: pid 9, node "gv2", leader "gv1", holder false, token 0, lease 1f (/run/s)`,
+		"  etcd: read the election's leader: context deadline exceeded",
+	} {
+		assert.Contains(t, b.String(), want)
+	}
+	assert.Regexp(t, `(?m)^  backend +etcd +f:1$`, b.String())
+	for _, absent := range []string{"  vip ", "  peers ", "  keepalived_pidfile ", "addresses:"} {
+		assert.NotContains(t, b.String(), absent, "VRRP keys left unset are not listed under etcd")
+	}
+}

@@ -271,6 +271,8 @@ func Explain(w io.Writer, cfg Config, obs Observation, f Facts, m Meta) error {
 	switch {
 	case obs.Err != nil:
 		fmt.Fprintf(&b, "  addresses: error: %v\n", obs.Err)
+	case obs.Elect != nil:
+		// Backend etcd reads no address.
 	case obs.Addresses == nil:
 		b.WriteString("  addresses: not read (not needed)\n")
 	default:
