@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -364,6 +365,13 @@ func TestEtcdCluster(t *testing.T) {
 		noOverlap(t, all)
 		h := holders(all, from)
 		require.Equal(t, map[string]int64{leader.name: tok1}, h, "only the leader holds, always with the same token")
+		var took []time.Duration
+		for _, f := range all {
+			took = append(took, f.end-f.start)
+		}
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		t.Logf("%d fact runs (process start to exit, a linearizable read each): median %s, max %s",
+			len(took), took[len(took)/2].Round(100*time.Microsecond), took[len(took)-1].Round(100*time.Microsecond))
 		for _, f := range all {
 			if f.node != leader.name {
 				require.Equal(t, leader.name, f.leader, "%s names the leader", f.node)
