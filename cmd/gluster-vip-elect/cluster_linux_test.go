@@ -395,6 +395,40 @@ func TestEtcdCluster(t *testing.T) {
 		require.Empty(t, string(out))
 	})
 
+	t.Run("TLS to a plain etcd: holder false with the error, the daemon exits 1", func(t *testing.T) {
+		n := c.nodes[0]
+		bad := &node{name: "tls", dir: n.dir, conf: filepath.Join(n.dir, "tls.conf")}
+		sock := filepath.Join(n.dir, "tls.sock")
+		require.NoError(t, os.WriteFile(bad.conf, []byte(fmt.Sprintf(
+			"backend = etcd\netcd_endpoints = https://%s:2379\nnode_name = tls\nlease_ttl = %s\nsettle = %s\netcd_prefix = /gv-test\nelect_socket = %s\n",
+			n.ip, testTTL, testSettle, sock)), 0o644))
+		cmd := exec.Command("ip", "netns", "exec", n.ns, c.elec, "--config", bad.conf)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		t.Cleanup(func() { cmd.Process.Kill() })
+		for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(sock); err == nil {
+				break
+			}
+		}
+		f := c.fact(bad)
+		require.False(t, f.holder)
+		require.NotEmpty(t, f.err)
+		t.Logf("fact beside a daemon that can't talk TLS to etcd (%s): %s", (f.end - f.start).Round(time.Millisecond), f.err)
+		select {
+		case err := <-exited:
+			var ee *exec.ExitError
+			require.True(t, errors.As(err, &ee), "%v", err)
+			require.Equal(t, exitLost, ee.ExitCode(), stderr.String())
+			t.Logf("the daemon exited %d: %s", ee.ExitCode(), strings.TrimSpace(stderr.String()))
+		case <-time.After(testTTL + slack):
+			t.Fatalf("the daemon did not exit within %s: %s", testTTL+slack, stderr.String())
+		}
+	})
+
 	t.Run("SIGTERM: the leader resigns and another takes over without waiting for the lease", func(t *testing.T) {
 		leader.mu.Lock()
 		pid := leader.daemon.Process.Pid
