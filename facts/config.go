@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,6 +24,20 @@ const (
 	ModeMaster       Mode = "master"
 	ModeAll          Mode = "all"
 	ModeUnconfigured Mode = "unconfigured"
+	// ModeEtcd is the mode of backend etcd: the lock is an etcd election's
+	// leadership, held by this node's gluster-vip-elect daemon. It is
+	// never parsed from mode; backend = etcd sets it.
+	ModeEtcd Mode = "etcd"
+)
+
+// Backend names where the lock comes from.
+type Backend string
+
+// The backends. vrrp is today's: a VIP that keepalived moves. etcd is an
+// election in an etcd cluster, held by gluster-vip-elect.
+const (
+	BackendVRRP Backend = "vrrp"
+	BackendEtcd Backend = "etcd"
 )
 
 // Defaults. DefaultSettle covers VRRP's master-down interval with the
@@ -33,6 +49,24 @@ const (
 	DefaultProbe      = 200 * time.Millisecond
 	DefaultConfigPath = "/etc/gluster-vip/gluster-vip.conf"
 
+	// DefaultLeaseTTL is the etcd lease of backend etcd. The takeover
+	// after a dead node is lease_ttl + settle; the lease must outlive an
+	// etcd leader election (about 1 s with etcd's defaults, and leases are
+	// extended across one) and a few lost keepalives (sent every third of
+	// it), and stay short enough that Puppet's next run finds a holder.
+	// 10 s survives two lost keepalives and a slow disk's fsync. See the
+	// README.
+	DefaultLeaseTTL = 10 * time.Second
+	// DefaultEtcdPrefix is the election's key prefix.
+	DefaultEtcdPrefix = "/gluster-vip/election"
+	// DefaultElectSocket is where gluster-vip-elect answers the fact.
+	DefaultElectSocket = "/run/gluster-vip/elect.sock"
+	// minLeaseTTL is etcd's own floor for a lease (1.5 × election timeout,
+	// rounded up), below which it grants more than asked.
+	minLeaseTTL  = 2 * time.Second
+	maxLeaseTTL  = 5 * time.Minute
+	maxEndpoints = 16
+
 	// Bounds that keep a fact run well inside Facter's patience.
 	maxSettle = time.Hour
 	maxProbe  = 2 * time.Second
@@ -43,7 +77,15 @@ const (
 
 // Keys lists every config key. Each one has a command-line flag of the
 // same name.
-var Keys = []string{"vip", "mode", "interface", "settle", "peers", "probe", "keepalived_pidfile"}
+var Keys = []string{"vip", "mode", "interface", "settle", "peers", "probe", "keepalived_pidfile",
+	"backend", "etcd_endpoints", "node_name", "lease_ttl", "etcd_prefix", "etcd_ca", "etcd_cert", "etcd_key", "elect_socket"}
+
+// vrrpKeys apply to backend vrrp only, etcdKeys to backend etcd only:
+// setting one under the other backend is an error, never silently unused.
+var (
+	vrrpKeys = []string{"vip", "mode", "interface", "peers", "probe", "keepalived_pidfile"}
+	etcdKeys = []string{"etcd_endpoints", "node_name", "lease_ttl", "etcd_prefix", "etcd_ca", "etcd_cert", "etcd_key", "elect_socket"}
+)
 
 // Setting is one raw key = value, with where it came from.
 type Setting struct {
@@ -67,6 +109,17 @@ type Config struct {
 	// KeepalivedPidfile, when set, makes a VIP count only while the
 	// keepalived that owns it is alive.
 	KeepalivedPidfile string
+
+	// Backend etcd: see gluster-vip-elect. Backend is never "" after Merge.
+	Backend       Backend
+	EtcdEndpoints []string
+	NodeName      string // "" means the host name (the daemon resolves it)
+	LeaseTTL      time.Duration
+	EtcdPrefix    string
+	EtcdCA        string
+	EtcdCert      string
+	EtcdKey       string
+	ElectSocket   string
 
 	// ConfigFile is the file that was read, "" when none was.
 	ConfigFile string
@@ -147,7 +200,8 @@ func ParseConfig(name string, data []byte) (Settings, error) {
 // file's path, "" if none was read. loadErr is an error met while finding or
 // reading the file; it makes the whole config fail closed.
 func Merge(flags, file Settings, path string, loadErr error) Config {
-	c := Config{Settle: DefaultSettle, Probe: DefaultProbe, Sources: map[string]string{}}
+	c := Config{Settle: DefaultSettle, Probe: DefaultProbe, Sources: map[string]string{}, Backend: BackendVRRP,
+		LeaseTTL: DefaultLeaseTTL, EtcdPrefix: DefaultEtcdPrefix, ElectSocket: DefaultElectSocket}
 	if file != nil || loadErr != nil {
 		c.ConfigFile = path
 	}
@@ -173,6 +227,15 @@ func Merge(flags, file Settings, path string, loadErr error) Config {
 			c.Err = &ConfigError{Source: s.Source, Key: k, Err: err}
 			return c
 		}
+	}
+	if err := c.checkBackend(get); err != nil {
+		c.Err = err
+		return c
+	}
+	if c.Backend == BackendEtcd {
+		// backend = etcd configures the node: there is no vip to give.
+		c.Configured, c.Mode = true, ModeEtcd
+		return c
 	}
 	// probe = 0s turns off the probe that counts the peers, so peers with
 	// it would be a quorum that is never checked: refuse the pair rather
@@ -201,6 +264,58 @@ func Merge(flags, file Settings, path string, loadErr error) Config {
 	return c
 }
 
+// applies tells whether key k means anything under c's backend. The
+// explain report leaves out, when unset, the keys that don't: the VRRP
+// report stays as it was before backend etcd existed.
+func (c Config) applies(k string) bool {
+	switch {
+	case k == "backend":
+		return c.Backend == BackendEtcd
+	case c.Backend == BackendEtcd:
+		return !contains(vrrpKeys, k)
+	}
+	return !contains(etcdKeys, k)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkBackend refuses a key of the other backend, and an etcd backend
+// without endpoints, naming where the offending key was set.
+func (c *Config) checkBackend(get func(string) (Setting, bool)) error {
+	wrong, other := etcdKeys, BackendEtcd
+	if c.Backend == BackendEtcd {
+		wrong, other = vrrpKeys, BackendVRRP
+	}
+	for _, k := range wrong {
+		if s, ok := get(k); ok {
+			return &ConfigError{Source: s.Source, Key: k, Err: fmt.Errorf(
+				"applies to backend %s only, but backend is %s (%s)", other, c.Backend, c.Sources["backend"])}
+		}
+	}
+	if c.Backend == BackendEtcd && len(c.EtcdEndpoints) == 0 {
+		src := c.Sources["backend"]
+		if s, ok := get("etcd_endpoints"); ok {
+			src = s.Source
+		}
+		return &ConfigError{Source: src, Key: "etcd_endpoints", Err: errors.New("backend etcd needs etcd_endpoints (comma-separated URLs)")}
+	}
+	if (c.EtcdCert == "") != (c.EtcdKey == "") {
+		k, other := "etcd_cert", "etcd_key"
+		if c.EtcdKey != "" {
+			k, other = other, k
+		}
+		return &ConfigError{Source: c.Sources[k], Key: k, Err: fmt.Errorf("needs %s too (a client certificate and its key)", other)}
+	}
+	return nil
+}
+
 func (c *Config) set(k, v string) error {
 	var err error
 	switch k {
@@ -221,8 +336,95 @@ func (c *Config) set(k, v string) error {
 			err = fmt.Errorf("%q is not an absolute path", v)
 		}
 		c.KeepalivedPidfile = v
+	case "backend":
+		c.Backend, err = ParseBackend(v)
+	case "etcd_endpoints":
+		c.EtcdEndpoints, err = ParseEndpoints(v)
+	case "node_name":
+		c.NodeName, err = ParseNodeName(v)
+	case "lease_ttl":
+		c.LeaseTTL, err = ParseDuration(v, maxLeaseTTL)
+		if err == nil && (c.LeaseTTL < minLeaseTTL || c.LeaseTTL%time.Second != 0) {
+			err = fmt.Errorf("%q: want whole seconds from %s to %s (etcd grants leases in seconds)", v, minLeaseTTL, maxLeaseTTL)
+		}
+	case "etcd_prefix":
+		if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, " \t\n") || len(v) > 200 {
+			err = fmt.Errorf("%q: want a key prefix starting with /, without spaces", v)
+		}
+		c.EtcdPrefix = strings.TrimRight(v, "/")
+		if c.EtcdPrefix == "" && err == nil {
+			err = fmt.Errorf("%q: the root is not a prefix", v)
+		}
+	case "etcd_ca", "etcd_cert", "etcd_key", "elect_socket":
+		if !filepath.IsAbs(v) {
+			err = fmt.Errorf("%q is not an absolute path", v)
+		}
+		switch k {
+		case "etcd_ca":
+			c.EtcdCA = v
+		case "etcd_cert":
+			c.EtcdCert = v
+		case "etcd_key":
+			c.EtcdKey = v
+		default:
+			c.ElectSocket = v
+		}
 	}
 	return err
+}
+
+// ParseBackend parses vrrp or etcd.
+func ParseBackend(s string) (Backend, error) {
+	switch b := Backend(s); b {
+	case BackendVRRP, BackendEtcd:
+		return b, nil
+	}
+	return BackendVRRP, fmt.Errorf("%q is not a backend (want vrrp or etcd)", s)
+}
+
+// ParseEndpoints parses comma-separated etcd URLs: http:// or https://,
+// then host:port ([v6]:port), nothing else. It is parsed by hand: net/url
+// would add to the fact that every node runs on the VRRP path too.
+func ParseEndpoints(s string) ([]string, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) > maxEndpoints {
+		return nil, fmt.Errorf("%d endpoints, more than %d", len(parts), maxEndpoints)
+	}
+	var eps []string
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		bad := fmt.Errorf("endpoint %q: want a URL such as https://198.51.100.1:2379", p)
+		rest, ok := strings.CutPrefix(p, "https://")
+		if !ok {
+			if rest, ok = strings.CutPrefix(p, "http://"); !ok {
+				return nil, bad
+			}
+		}
+		rest = strings.TrimSuffix(rest, "/")
+		host, port, err := net.SplitHostPort(rest)
+		if err != nil || host == "" || strings.ContainsAny(host, "/@?#% ") {
+			return nil, bad
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, bad
+		}
+		eps = append(eps, p)
+	}
+	return eps, nil
+}
+
+// ParseNodeName checks a node name: what the election records as its
+// leader, so printable and short.
+func ParseNodeName(s string) (string, error) {
+	if s == "" || len(s) > 253 {
+		return "", fmt.Errorf("%q: want 1 to 253 characters", s)
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return "", fmt.Errorf("%q: want printable ASCII without spaces", s)
+		}
+	}
+	return s, nil
 }
 
 // ParseVIP parses a virtual IP: a bare IPv4 or IPv6 address, or "" for mode

@@ -21,7 +21,7 @@ func TestParseConfig(t *testing.T) {
 
 	for text, want := range map[string]string{
 		"vip = 203.0.113.10\nvip = 203.0.113.11\n": "/etc/gv.conf:2: vip: duplicate key (first set at /etc/gv.conf:1)",
-		"vpi = 203.0.113.10\n":                     "/etc/gv.conf:1: vpi: unknown key (known: vip, mode, interface, settle, peers, probe, keepalived_pidfile)",
+		"vpi = 203.0.113.10\n":                     "/etc/gv.conf:1: vpi: unknown key (known: vip, mode, interface, settle, peers, probe, keepalived_pidfile, backend, etcd_endpoints, node_name, lease_ttl, etcd_prefix, etcd_ca, etcd_cert, etcd_key, elect_socket)",
 		"\n\nvip 203.0.113.10\n":                   `/etc/gv.conf:3: want "key = value", got "vip 203.0.113.10"`,
 		"vip = 1\x00\n":                            "/etc/gv.conf: contains a NUL byte",
 	} {

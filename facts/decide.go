@@ -26,6 +26,14 @@ type Facts struct {
 	Config string // the config file read, "" if none
 	Err    error  // an error, as opposed to a plain "no"
 
+	// Backend etcd: Backend is "" under vrrp, so that the VRRP fact stays
+	// as it was. NodeName is the daemon's name, Leader the election's
+	// leader's, Token the leader key's create revision (0: none).
+	Backend  Backend
+	NodeName string
+	Leader   string
+	Token    int64
+
 	// Probe, when set, asks the caller to run the probes and decide again:
 	// every other check passed.
 	Probe *ProbeRequest
@@ -85,6 +93,9 @@ func Decide(cfg Config, obs Observation) Facts {
 	if !cfg.Configured {
 		f.Mode = ModeUnconfigured
 		return no("config", "no vip is configured (no --vip and no config file): this node runs no guarded operation")
+	}
+	if cfg.Backend == BackendEtcd {
+		return decideEtcd(f, cfg, obs)
 	}
 	pass("config", configDetail(cfg))
 	if cfg.Mode == ModeAll {
@@ -384,4 +395,68 @@ func round(d time.Duration) time.Duration {
 		return d.Round(10 * time.Millisecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// decideEtcd is the decision of backend etcd: this node holds if its
+// gluster-vip-elect is alive, leads the election, has just confirmed with a
+// linearizable read that its leader key is still there under its lease,
+// the lease can't have expired on the server yet, and it has led for at
+// least settle.
+func decideEtcd(f Facts, cfg Config, obs Observation) Facts {
+	f.Backend, f.Mode = BackendEtcd, ModeEtcd
+	no := func(check, detail string) Facts {
+		f.Checks = append(f.Checks, Check{Name: check, Detail: detail})
+		f.Holder, f.Reason = false, detail
+		return f
+	}
+	fail := func(check string, err error) Facts {
+		f.Err = err
+		return no(check, err.Error())
+	}
+	pass := func(check, detail string) {
+		f.Checks = append(f.Checks, Check{Name: check, OK: true, Detail: detail})
+	}
+	pass("config", fmt.Sprintf("backend etcd (%s), election %s, lease_ttl %s", cfg.Sources["backend"], cfg.EtcdPrefix, cfg.LeaseTTL))
+	e := obs.Elect
+	switch {
+	case e == nil:
+		return fail("daemon", errors.New("backend etcd: gluster-vip-elect was not asked"))
+	case e.Err != nil:
+		return fail("daemon", e.Err)
+	}
+	a := e.Answer
+	f.NodeName, f.Leader = a.NodeName, a.Leader
+	if cfg.NodeName != "" && a.NodeName != cfg.NodeName {
+		return fail("daemon", fmt.Errorf("gluster-vip-elect at %s campaigns as %q, but node_name is %q (%s)", e.Socket, a.NodeName, cfg.NodeName, cfg.Sources["node_name"]))
+	}
+	pass("daemon", fmt.Sprintf("gluster-vip-elect pid %d answered as %q (%s)", a.PID, a.NodeName, e.Socket))
+	if a.Error != "" {
+		return fail("etcd", fmt.Errorf("gluster-vip-elect could not confirm with etcd: %s", a.Error))
+	}
+	if !a.Holder || a.Token <= 0 {
+		leader := a.Leader
+		if leader == "" {
+			leader = "unknown"
+		}
+		return no("leader", fmt.Sprintf("%q is not the election's leader (leader: %s)", a.NodeName, leader))
+	}
+	f.Token = a.Token
+	pass("leader", fmt.Sprintf("leader key %s confirmed by a linearizable read: token %d, lease %x", a.Key, a.Token, a.Lease))
+	left := time.Duration(a.Deadline - e.Now)
+	if left <= 0 {
+		return no("lease", fmt.Sprintf("the lease's deadline passed %s ago without a renewal", round(-left)))
+	}
+	pass("lease", fmt.Sprintf("the lease can't expire for %s at least", round(left)))
+	held := time.Duration(e.Now - a.HeldSince)
+	if held < 0 {
+		return fail("settle", fmt.Errorf("gluster-vip-elect says it leads since a time still to come (%s from now)", round(-held)))
+	}
+	f.HeldFor, f.HeldKnown = held, true
+	if held < cfg.Settle {
+		return no("settle", fmt.Sprintf("leader for %s, less than settle %s", round(held), cfg.Settle))
+	}
+	pass("settle", fmt.Sprintf("leader for %s >= settle %s", round(held), cfg.Settle))
+	f.Holder = true
+	f.Reason = fmt.Sprintf("%q leads the etcd election, token %d, for %s", a.NodeName, a.Token, round(held))
+	return f
 }

@@ -2,6 +2,7 @@ package facts
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 )
 
@@ -34,6 +35,13 @@ type Source interface {
 // made explain see an IPv6 VIP on the IPv4 gateway's interface and call
 // it master while check saw a conflict.
 func Evaluate(ctx context.Context, cfg Config, src Source, full bool) (Facts, Observation) {
+	if cfg.Err == nil && cfg.Backend == BackendEtcd {
+		// Backend etcd observes nothing of the node's addresses: only the
+		// daemon that holds the lease, which confirms it against etcd.
+		var obs Observation
+		obs.Elect = observeElect(ctx, cfg, src)
+		return Decide(cfg, obs), obs
+	}
 	obs := observe(cfg, src)
 	f := Decide(cfg, obs)
 	if f.Probe != nil {
@@ -50,6 +58,21 @@ func Evaluate(ctx context.Context, cfg Config, src Source, full bool) (Facts, Ob
 		addDisplay(&obs, cfg, src)
 	}
 	return f, obs
+}
+
+// ElectSource is the seam in front of gluster-vip-elect's socket. It is
+// apart from Source so that the VRRP path's fakes need not know it.
+type ElectSource interface {
+	Elect(ctx context.Context, socket string) ElectState
+}
+
+func observeElect(ctx context.Context, cfg Config, src Source) *ElectState {
+	es, ok := src.(ElectSource)
+	if !ok {
+		return &ElectState{Socket: cfg.ElectSocket, Err: errors.New("backend etcd: this source can't ask gluster-vip-elect")}
+	}
+	s := es.Elect(ctx, cfg.ElectSocket)
+	return &s
 }
 
 // observe reads what the decision needs, and nothing more.

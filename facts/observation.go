@@ -2,6 +2,8 @@ package facts
 
 import (
 	"errors"
+
+	"github.com/gluster-vip/gluster-vip/facts/elect"
 	"net"
 	"net/netip"
 	"runtime"
@@ -59,6 +61,20 @@ type Observation struct {
 
 	// Probe is set once the conflict and quorum probes have run.
 	Probe *ProbeResult
+
+	// Elect is set under backend etcd: what gluster-vip-elect answered.
+	Elect *ElectState
+}
+
+// ElectState is gluster-vip-elect's answer, and the clock read after it.
+type ElectState struct {
+	Socket string
+	Answer elect.Answer
+	// Now is CLOCK_BOOTTIME in nanoseconds, read once the answer arrived:
+	// the lease deadline and the settle time are measured against it.
+	Now int64
+	// Err is why the daemon could not be asked; it makes the node not hold.
+	Err error
 }
 
 // KeepalivedState is what the pidfile says about keepalived.

@@ -50,7 +50,7 @@ func (f Facts) tree(m Meta) []field {
 		address = f.Address.String()
 	}
 	var held any
-	if f.HeldKnown && f.Interface != "" {
+	if f.HeldKnown && (f.Interface != "" || f.Backend == BackendEtcd) {
 		held = seconds(f.HeldFor)
 	}
 	var quorum any
@@ -81,6 +81,15 @@ func (f Facts) tree(m Meta) []field {
 		{"command", m.Command},
 		{"version", m.Version},
 		{"error", errv},
+	}
+	if f.Backend == BackendEtcd {
+		// Only under backend etcd, so the VRRP fact keeps its shape.
+		var token any
+		if f.Token > 0 {
+			token = int(f.Token)
+		}
+		body = append(body, field{"backend", string(f.Backend)}, field{"node_name", str(f.NodeName)},
+			field{"leader", str(f.Leader)}, field{"token", token})
 	}
 	return []field{{"gluster_vip_holder", f.Holder}, {"gluster_vip", body}}
 }
@@ -248,6 +257,9 @@ func Explain(w io.Writer, cfg Config, obs Observation, f Facts, m Meta) error {
 	fmt.Fprintf(tw, "  config file\t%s\t\n", cf)
 	for _, k := range Keys {
 		src := cfg.Sources[k]
+		if !cfg.applies(k) && (src == "default" || src == "") {
+			continue
+		}
 		if src == "" {
 			src = "-"
 		}
@@ -259,6 +271,8 @@ func Explain(w io.Writer, cfg Config, obs Observation, f Facts, m Meta) error {
 	switch {
 	case obs.Err != nil:
 		fmt.Fprintf(&b, "  addresses: error: %v\n", obs.Err)
+	case obs.Elect != nil:
+		// Backend etcd reads no address.
 	case obs.Addresses == nil:
 		b.WriteString("  addresses: not read (not needed)\n")
 	default:
@@ -288,6 +302,18 @@ func Explain(w io.Writer, cfg Config, obs Observation, f Facts, m Meta) error {
 			fmt.Fprintf(&b, "  keepalived: not alive (%s: %v)\n", k.Pidfile, k.Err)
 		}
 	}
+	if e := obs.Elect; e != nil {
+		if e.Err != nil {
+			fmt.Fprintf(&b, "  gluster-vip-elect: %v\n", e.Err)
+		} else {
+			a := e.Answer
+			fmt.Fprintf(&b, "  gluster-vip-elect: pid %d, node %q, leader %q, holder %v, token %d, lease %x (%s)\n",
+				a.PID, a.NodeName, a.Leader, a.Holder, a.Token, a.Lease, e.Socket)
+			if a.Error != "" {
+				fmt.Fprintf(&b, "  etcd: %s\n", a.Error)
+			}
+		}
+	}
 	if p := obs.Probe; p != nil {
 		fmt.Fprintf(&b, "  probe: %d frames, %s of %s budget", p.Sent, round(p.Elapsed), p.Budget)
 		if p.ConflictMAC != nil {
@@ -315,10 +341,29 @@ func Explain(w io.Writer, cfg Config, obs Observation, f Facts, m Meta) error {
 }
 
 func configValue(cfg Config, k string) string {
-	if cfg.Sources[k] == "" || cfg.Sources[k] == "default" && k != "settle" && k != "probe" {
+	if cfg.Sources[k] == "" || cfg.Sources[k] == "default" && k != "settle" && k != "probe" && k != "lease_ttl" && k != "etcd_prefix" && k != "elect_socket" {
 		return "-"
 	}
 	switch k {
+	case "backend":
+		return string(cfg.Backend)
+	case "etcd_endpoints":
+		return dash(strings.Join(cfg.EtcdEndpoints, ","))
+	case "node_name":
+		return dash(cfg.NodeName)
+	case "lease_ttl":
+		return cfg.LeaseTTL.String()
+	case "etcd_prefix":
+		return cfg.EtcdPrefix
+	case "etcd_ca":
+		return dash(cfg.EtcdCA)
+	case "etcd_cert":
+		return dash(cfg.EtcdCert)
+	case "etcd_key":
+		return dash(cfg.EtcdKey)
+	case "elect_socket":
+		return cfg.ElectSocket
+
 	case "vip":
 		if !cfg.VIP.IsValid() {
 			return `""`

@@ -320,7 +320,7 @@ func TestKernelConfigFile(t *testing.T) {
 
 	require.NoError(t, os.WriteFile(conf, []byte("vip = 203.0.113.10\nsetle = 0s\n"), 0o644))
 	r = in(t, a, env)
-	assert.Equal(t, conf+":2: setle: unknown key (known: vip, mode, interface, settle, peers, probe, keepalived_pidfile)", r.fact["error"])
+	assert.Equal(t, conf+":2: setle: unknown key (known: vip, mode, interface, settle, peers, probe, keepalived_pidfile, backend, etcd_endpoints, node_name, lease_ttl, etcd_prefix, etcd_ca, etcd_cert, etcd_key, elect_socket)", r.fact["error"])
 }
 
 // Real Facter reads the binary as an external fact, and the holder fact

@@ -188,8 +188,13 @@ func (a *app) answer(inv invocation, meta facts.Meta, cfg facts.Config, f facts.
 			fmt.Fprintf(a.stderr, "gluster-vip run: not the holder, did not run: %s\n", f.Reason)
 			return exitRunNotHolder
 		}
-		// The environment passes through unchanged: nothing is added.
-		if err := a.exec(path, inv.command, a.environ()); err != nil {
+		// The environment passes through unchanged, but for backend
+		// etcd's fencing token (and only under that backend).
+		env := a.environ()
+		if f.Backend == facts.BackendEtcd {
+			env = withToken(env, f.Token)
+		}
+		if err := a.exec(path, inv.command, env); err != nil {
 			fmt.Fprintf(a.stderr, "gluster-vip run: %s: cannot execute: %v\n", path, err)
 			return exitRunCannotExec
 		}
@@ -245,4 +250,20 @@ func (a *app) failSafe(inv invocation, meta facts.Meta, err error) int {
 	}
 	fmt.Fprintf(a.stderr, "gluster-vip %s: %v\n", inv.sub, err)
 	return exitError
+}
+
+// TokenEnv carries backend etcd's fencing token to run's command: the
+// leader key's create revision, which grows with every new leader.
+const TokenEnv = "GLUSTER_VIP_TOKEN"
+
+// withToken sets TokenEnv in env, dropping any value the caller had: a
+// stale token passed through would defeat the fence.
+func withToken(env []string, token int64) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, TokenEnv+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, fmt.Sprintf("%s=%d", TokenEnv, token))
 }
