@@ -142,13 +142,13 @@ describe 'gluster_vip::exec' do
   context 'with every setting of class gluster_vip' do
     let(:gluster_vip_params) do
       "vip => '2001:db8::10', mode => 'vip', interface => 'eth0', settle => '0s', peers => ['2001:db8::1', '2001:db8::2'],
-       probe => '0s', keepalived_pidfile => '/run/keepalived.pid', config_file => '/srv/n1/gluster-vip.conf'"
+       probe => '300ms', keepalived_pidfile => '/run/keepalived.pid', config_file => '/srv/n1/gluster-vip.conf'"
     end
     let(:facts) { gluster_vip_fact('holder' => true, 'vip' => '2001:db8::10') }
 
     it 'passes each of them as a flag, so an older config file on disk does not matter' do
       expect(onlyif).to eq([[binary, 'check', '--config=/srv/n1/gluster-vip.conf', '--vip=2001:db8::10', '--mode=vip',
-                             '--interface=eth0', '--settle=0s', '--peers=2001:db8::1,2001:db8::2', '--probe=0s',
+                             '--interface=eth0', '--settle=0s', '--peers=2001:db8::1,2001:db8::2', '--probe=300ms',
                              '--keepalived_pidfile=/run/keepalived.pid']])
     end
   end
