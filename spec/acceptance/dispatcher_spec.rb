@@ -84,7 +84,22 @@ describe 'facts.d/gluster_vip' do
       expect(JSON.parse(out)['gluster_vip']['command']).to eq(File.realpath(path))
     end
 
-    %w[check explain version].each do |sub|
+    it 'exits 125 for run, without running the command' do
+      marker = File.join(Dir.mktmpdir('gv-disp'), 'ran')
+      out, err, status = run(path, 'run', '--vip=', '--', 'touch', marker)
+      expect([out, status.exitstatus, File.exist?(marker)]).to eq(['', 125, false])
+      expect(err).to eq("gluster-vip run: error, did not run: no gluster-vip binary for architecture riscv64\n")
+    end
+
+    [['--vip=', 'check'], ['--', 'check'], ['--bogus', 'check']].each do |args|
+      it "prints the fact but exits 2 for #{args.join(' ')}: never a decision to run" do
+        out, _err, status = run(path, *args)
+        expect(JSON.parse(out)['gluster_vip_holder']).to be(false)
+        expect(status.exitstatus).to eq(2)
+      end
+    end
+
+    %w[check explain version help].each do |sub|
       it "exits 2 for #{sub}, with the reason on stderr" do
         out, err, status = run(path, sub, '--vip=203.0.113.10')
         expect([out, status.exitstatus]).to eq(['', 2])
