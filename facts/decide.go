@@ -3,6 +3,7 @@ package facts
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -397,6 +398,16 @@ func round(d time.Duration) time.Duration {
 	return d.Round(time.Millisecond)
 }
 
+// since is later-earlier in nanoseconds for later >= earlier, saturated
+// at the longest Duration instead of wrapping.
+func since(later, earlier int64) time.Duration {
+	d := later - earlier
+	if d < 0 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(d)
+}
+
 // decideEtcd is the decision of backend etcd: this node holds if its
 // gluster-vip-elect is alive, leads the election, has just confirmed with a
 // linearizable read that its leader key is still there under its lease,
@@ -442,15 +453,22 @@ func decideEtcd(f Facts, cfg Config, obs Observation) Facts {
 	}
 	f.Token = a.Token
 	pass("leader", fmt.Sprintf("leader key %s confirmed by a linearizable read: token %d, lease %x", a.Key, a.Token, a.Lease))
-	left := time.Duration(a.Deadline - e.Now)
-	if left <= 0 {
-		return no("lease", fmt.Sprintf("the lease's deadline passed %s ago without a renewal", round(-left)))
+	// Instants are compared, never subtracted first: a difference of two
+	// int64 nanosecond counts can wrap and turn a deadline long past into
+	// one far ahead.
+	if a.Deadline <= e.Now {
+		return no("lease", fmt.Sprintf("the lease's deadline passed %s ago without a renewal", round(since(e.Now, a.Deadline))))
 	}
-	pass("lease", fmt.Sprintf("the lease can't expire for %s at least", round(left)))
-	held := time.Duration(e.Now - a.HeldSince)
-	if held < 0 {
-		return fail("settle", fmt.Errorf("gluster-vip-elect says it leads since a time still to come (%s from now)", round(-held)))
+	pass("lease", fmt.Sprintf("the lease can't expire for %s at least", round(since(a.Deadline, e.Now))))
+	if a.HeldSince <= 0 {
+		// CLOCK_BOOTTIME is positive once the kernel runs: no daemon won
+		// its campaign at or before boot.
+		return fail("settle", fmt.Errorf("gluster-vip-elect gave no valid time of winning (%d)", a.HeldSince))
 	}
+	if a.HeldSince > e.Now {
+		return fail("settle", fmt.Errorf("gluster-vip-elect says it leads since a time still to come (%s from now)", round(since(a.HeldSince, e.Now))))
+	}
+	held := since(e.Now, a.HeldSince)
 	f.HeldFor, f.HeldKnown = held, true
 	if held < cfg.Settle {
 		return no("settle", fmt.Sprintf("leader for %s, less than settle %s", round(held), cfg.Settle))

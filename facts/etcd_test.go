@@ -3,6 +3,7 @@ package facts
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -81,17 +82,19 @@ func TestDecideEtcd(t *testing.T) {
 		err    bool
 		reason string
 	}{
-		"holder":        {&ElectState{Answer: held, Now: 110 * s}, true, false, `"gv1" leads the etcd election, token 7, for 10s`},
-		"not asked":     {nil, false, true, "backend etcd: gluster-vip-elect was not asked"},
-		"daemon dead":   {&ElectState{Err: errors.New("connect: connection refused")}, false, true, "connect: connection refused"},
-		"etcd error":    {&ElectState{Answer: elect.Answer{NodeName: "gv1", Error: "confirm: context deadline exceeded"}, Now: 110 * s}, false, true, "gluster-vip-elect could not confirm with etcd: confirm: context deadline exceeded"},
-		"follower":      {&ElectState{Answer: elect.Answer{NodeName: "gv2", Leader: "gv1"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: gv1)`},
-		"no leader":     {&ElectState{Answer: elect.Answer{NodeName: "gv2"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: unknown)`},
-		"lease expired": {&ElectState{Answer: held, Now: 121 * s}, false, false, "the lease's deadline passed 1s ago without a renewal"},
-		"at deadline":   {&ElectState{Answer: held, Now: 120 * s}, false, false, "the lease's deadline passed 0s ago without a renewal"},
-		"settling":      {&ElectState{Answer: held, Now: 102 * s}, false, false, "leader for 2s, less than settle 5s"},
-		"future":        {&ElectState{Answer: held, Now: 99 * s}, false, true, "gluster-vip-elect says it leads since a time still to come (1s from now)"},
-		"zero token":    {&ElectState{Answer: func() elect.Answer { a := held; a.Token = 0; return a }(), Now: 110 * s}, false, false, `"gv1" is not the election's leader (leader: gv1)`},
+		"holder":         {&ElectState{Answer: held, Now: 110 * s}, true, false, `"gv1" leads the etcd election, token 7, for 10s`},
+		"not asked":      {nil, false, true, "backend etcd: gluster-vip-elect was not asked"},
+		"daemon dead":    {&ElectState{Err: errors.New("connect: connection refused")}, false, true, "connect: connection refused"},
+		"etcd error":     {&ElectState{Answer: elect.Answer{NodeName: "gv1", Error: "confirm: context deadline exceeded"}, Now: 110 * s}, false, true, "gluster-vip-elect could not confirm with etcd: confirm: context deadline exceeded"},
+		"follower":       {&ElectState{Answer: elect.Answer{NodeName: "gv2", Leader: "gv1"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: gv1)`},
+		"no leader":      {&ElectState{Answer: elect.Answer{NodeName: "gv2"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: unknown)`},
+		"lease expired":  {&ElectState{Answer: held, Now: 121 * s}, false, false, "the lease's deadline passed 1s ago without a renewal"},
+		"at deadline":    {&ElectState{Answer: held, Now: 120 * s}, false, false, "the lease's deadline passed 0s ago without a renewal"},
+		"settling":       {&ElectState{Answer: held, Now: 102 * s}, false, false, "leader for 2s, less than settle 5s"},
+		"future":         {&ElectState{Answer: held, Now: 99 * s}, false, true, "gluster-vip-elect says it leads since a time still to come (1s from now)"},
+		"deadline wraps": {&ElectState{Answer: func() elect.Answer { a := held; a.Deadline = math.MinInt64 + 5; return a }(), Now: 110 * s}, false, false, "the lease's deadline passed 2562047h47m16.85s ago without a renewal"},
+		"won at boot":    {&ElectState{Answer: func() elect.Answer { a := held; a.HeldSince = math.MinInt64; return a }(), Now: 110 * s}, false, true, "gluster-vip-elect gave no valid time of winning (-9223372036854775808)"},
+		"zero token":     {&ElectState{Answer: func() elect.Answer { a := held; a.Token = 0; return a }(), Now: 110 * s}, false, false, `"gv1" is not the election's leader (leader: gv1)`},
 	} {
 		f := Decide(cfg, Observation{Elect: tc.elect})
 		assert.Equal(t, tc.holder, f.Holder, name)

@@ -7,7 +7,12 @@ set -eu
 cd "$(dirname "$0")/.."
 PATH=$PATH:/usr/local/go/bin
 export PATH
-fuzztime=${FUZZTIME:-3s}
+# Fuzz budgets are counts of executions, not durations: with a duration,
+# Go's fuzz coordinator can fail a target with a bare "context deadline
+# exceeded" when the deadline races a worker on a loaded machine (it did in
+# CI), and a count does the same work on a fast machine and a slow one.
+# FUZZEXECS scales them all, e.g. FUZZEXECS=10 for a longer hunt.
+scale=${FUZZEXECS:-1}
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -25,12 +30,30 @@ GOOS=darwin go vet ./...
 step go test
 go test -count=1 ./...
 
-step fuzz "($fuzztime each)"
-for target in FuzzParseConfig FuzzParseVIP FuzzParseDuration FuzzParseDump; do
-  go test ./facts -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime"
-done
-go test ./facts/probe -run '^$' -fuzz '^FuzzParseFrame$' -fuzztime "$fuzztime"
-go test ./cmd/gluster-vip -run '^$' -fuzz '^FuzzArgs$' -fuzztime "$fuzztime"
+# fuzz PACKAGE TARGET EXECS: fails on a finding, and when the target did not
+# fuzz at all (a renamed or moved target would otherwise pass in 0 s).
+fuzz() {
+  log=$(mktemp)
+  if ! go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$(($3 * scale))x" >"$log" 2>&1; then
+    cat "$log"; rm -f "$log"; exit 1
+  fi
+  if ! grep -q 'now fuzzing' "$log"; then
+    cat "$log"; rm -f "$log"
+    echo "fuzz: $1 $2 did not fuzz: is the target still there?" >&2
+    exit 1
+  fi
+  printf '%-40s %s\n' "$2" "$(grep -o 'execs: [0-9]*' "$log" | tail -1)"
+  rm -f "$log"
+}
+
+step fuzz "(execution counts x$scale)"
+fuzz ./facts FuzzParseConfig 15000
+fuzz ./facts FuzzParseVIP 15000
+fuzz ./facts FuzzParseDuration 20000
+fuzz ./facts FuzzElectAnswer 20000
+fuzz ./facts/internal/rtnl FuzzParseDump 50000
+fuzz ./facts/probe FuzzParseFrame 50000
+fuzz ./cmd/gluster-vip FuzzArgs 10000
 
 step cross-compile
 out=$(mktemp -d)
