@@ -11,7 +11,8 @@
 # * `peers`: its `quorum` check passed, over as many peers;
 # * `keepalived_pidfile`: its `keepalived` check passed.
 #
-# In mode `all` (`vip => ''`) nothing is checked but the mode. A fact without these fields (an older
+# Under backend etcd: the fact is of backend etcd, for `node_name` when set, and `held_for` is at
+# least `settle`. In mode `all` (`vip => ''`) nothing is checked but the mode. A fact without these fields (an older
 # binary) does not pass a check it cannot show.
 #
 # @api private
@@ -27,6 +28,13 @@ function gluster_vip::fact_holds(Hash[String[1], String] $settings) >> Boolean {
   if $fact =~ Hash and $fact['holder'] =~ Boolean and $fact['holder'] {
     if $settings['vip'] == '' {
       true
+    } elsif $settings['backend'] == 'etcd' {
+      # The daemon's leadership, its lease and the linearizable read are the binary's checks; the
+      # catalog can only ask for a longer settle, or another node name.
+      ($fact['backend'] == 'etcd'
+        and ($settings['node_name'] =~ Undef or $fact['node_name'] == $settings['node_name'])
+        and ($settings['settle'] =~ Undef or gluster_vip::seconds($settings['settle']) == 0.0
+          or ($fact['held_for'] =~ Numeric and $fact['held_for'] >= gluster_vip::seconds($settings['settle']))))
     } else {
       $checks = $fact['checks'] ? {
         Array   => $fact['checks'].filter |$c| { $c =~ Hash and $c['ok'] == true }.map |$c| { $c['name'] },

@@ -23,7 +23,7 @@
 #   The daemon's binary on this node. Unset, it is found next to the fact's binary, named by the
 #   `gluster_vip` fact's `command`.
 # @param config_file
-#   The config file the daemon reads; the one class `gluster_vip` writes.
+#   The config file the daemon reads. Unset, the one class `gluster_vip` writes.
 # @param service_ensure
 #   Whether the daemon runs.
 # @param service_enable
@@ -31,10 +31,16 @@
 class gluster_vip::etcd (
   Stdlib::Absolutepath $binary = '/usr/local/sbin/gluster-vip-elect',
   Optional[Stdlib::Absolutepath] $binary_source = undef,
-  Stdlib::Absolutepath $config_file = '/etc/gluster-vip/gluster-vip.conf',
+  Optional[Stdlib::Absolutepath] $config_file = undef,
   Enum['running', 'stopped'] $service_ensure = 'running',
   Boolean $service_enable = true,
 ) {
+  # Class gluster_vip writes the config the daemon reads; its parameters may come from Hiera.
+  include gluster_vip
+  if $gluster_vip::backend != 'etcd' {
+    fail("gluster_vip::etcd: class gluster_vip has backend ${gluster_vip::backend}; set backend => 'etcd' (and etcd_endpoints) there")
+  }
+  $config = pick($config_file, $gluster_vip::config_file)
   $arch = $facts['os']['hardware'] ? {
     /^(x86_64|amd64)$/  => 'amd64',
     /^(aarch64|arm64)$/ => 'arm64',
@@ -69,7 +75,7 @@ class gluster_vip::etcd (
     mode    => '0644',
     content => epp('gluster_vip/etcd/gluster-vip-elect.service.epp', {
         'binary'      => $binary,
-        'config_file' => $config_file,
+        'config_file' => $config,
     }),
   }
 
@@ -87,7 +93,7 @@ class gluster_vip::etcd (
   }
 
   # A new config (endpoints, lease_ttl, node_name) takes effect through a restart.
-  if defined(File[$config_file]) {
-    File[$config_file] ~> Service['gluster-vip-elect']
+  if defined(File[$config]) {
+    File[$config] ~> Service['gluster-vip-elect']
   }
 }

@@ -163,6 +163,14 @@ define gluster_vip::exec (
       | MSG
   }
 
+  if $user =~ NotUndef and !($user in ['root', '0']) and $gluster_vip::backend == 'etcd' {
+    fail(@("MSG"/L))
+      gluster_vip::exec[${title}]: user => '${user}' can never pass the holder check: under backend etcd \
+      it asks gluster-vip-elect on a socket only root may use. Leave user unset and drop privileges in \
+      the command, e.g. command => ['runuser', '-u', '${user}', '--', ...] or ['setpriv', \
+      '--reuid=${user}', '--regid=${user}', '--init-groups', ...]
+      | MSG
+  }
   if $user =~ NotUndef and !($user in ['root', '0']) and gluster_vip::probes_on($gluster_vip::settings) {
     $probe = pick($gluster_vip::settings['probe'], 'unset: the binary default 200ms')
     fail(@("MSG"/L))

@@ -31,6 +31,16 @@
 #     metrics => 'systemd',
 #   }
 #
+# @example Backend etcd: the lock is the leadership of an etcd election (see class gluster_vip::etcd)
+#   class { 'gluster_vip':
+#     backend        => 'etcd',
+#     etcd_endpoints => ['https://198.51.100.11:2379', 'https://198.51.100.12:2379', 'https://198.51.100.13:2379'],
+#     etcd_ca        => '/etc/gluster-vip/etcd-ca.pem',
+#     etcd_cert      => '/etc/gluster-vip/etcd-client.pem',
+#     etcd_key       => '/etc/gluster-vip/etcd-client-key.pem',
+#   }
+#   include gluster_vip::etcd
+#
 # @example No lock: every node runs every guarded exec
 #   class { 'gluster_vip':
 #     vip => '',
@@ -38,7 +48,8 @@
 #
 # @param vip
 #   The cluster's virtual IP, a bare IPv4 or IPv6 address (see `Gluster_vip::Vip`), or `''` for
-#   mode `all`. A bad value fails compilation with a message that names it.
+#   mode `all`. A bad value fails compilation with a message that names it. Required with
+#   `backend => 'vrrp'` (the default); refused with `backend => 'etcd'`.
 # @param mode
 #   `vip`, `master` or `all`. Unset (the default), the binary infers `vip`, or `master` when the VIP
 #   is this node's own primary address; an empty `vip` means `all`.
@@ -56,6 +67,34 @@
 #   pidfile of class `gluster_vip::keepalived` when that class manages the keepalived service (or
 #   is given a `pidfile`), in either order of declaration; else no liveness check. `''` turns the
 #   check off.
+# @param backend
+#   `vrrp` (the default): the lock is the VIP that keepalived moves. `etcd`: the lock is the
+#   leadership of an etcd election, held under a lease by gluster-vip-elect (class
+#   `gluster_vip::etcd`), for clusters where VRRP can't run (several subnets, clouds). Under `etcd`,
+#   `vip`, `mode`, `interface`, `peers`, `probe` and `keepalived_pidfile` are refused and
+#   `etcd_endpoints` is required; `settle` applies to both. Under `vrrp`, the etcd parameters are
+#   refused, and the config file has no `backend` key, as before backends existed.
+# @param etcd_endpoints
+#   Backend etcd: the etcd cluster's client URLs (`https://198.51.100.11:2379`), no path.
+# @param node_name
+#   Backend etcd: this node's name in the election. Unset, the host name.
+# @param lease_ttl
+#   Backend etcd: the lease's TTL, whole seconds from `2s` to `5m`. Unset, the binary's default
+#   (`10s`). A holder that dies or is cut off from etcd is replaced after at most `lease_ttl` +
+#   `settle`; a shorter TTL fails over sooner but turns a slow etcd into lost leaderships.
+# @param etcd_prefix
+#   Backend etcd: the election's key prefix. Unset, `/gluster-vip/election`. Every node of one
+#   cluster must use the same prefix, and no other cluster may.
+# @param etcd_ca
+#   Backend etcd: the CA bundle that signed the etcd servers' certificates. Unset, the system's.
+# @param etcd_cert
+#   Backend etcd: the client certificate, with `etcd_key`.
+# @param etcd_key
+#   Backend etcd: the client certificate's key. The daemon refuses a key file that group or other
+#   may read: manage it with mode `0600` (or `0400`), owned by root.
+# @param elect_socket
+#   Backend etcd: the unix socket on which gluster-vip-elect answers the fact and the check. Unset,
+#   `/run/gluster-vip/elect.sock`.
 # @param config_file
 #   Where to write the config. The binary reads `/etc/gluster-vip/gluster-vip.conf`, or the file
 #   named by `GLUSTER_VIP_CONFIG`; guarded execs pass this path with `--config`.
@@ -90,7 +129,7 @@
 # @param metrics_unit_dir
 #   Where the systemd units go, for `metrics => systemd`.
 class gluster_vip (
-  String $vip,
+  Optional[String] $vip = undef,
   Optional[Gluster_vip::Mode] $mode = undef,
   Optional[Gluster_vip::Duration] $settle = undef,
   Optional[Gluster_vip::Interface] $interface = undef,
@@ -107,10 +146,54 @@ class gluster_vip (
   Stdlib::Absolutepath $metrics_script = '/usr/local/sbin/gluster-vip-textfile',
   Stdlib::Absolutepath $metrics_cron_file = '/etc/cron.d/gluster-vip-metrics',
   Stdlib::Absolutepath $metrics_unit_dir = '/etc/systemd/system',
+  Enum['vrrp', 'etcd'] $backend = 'vrrp',
+  Array[Pattern[/\Ahttps?:\/\/[^\/\s,?#@]+\z/]] $etcd_endpoints = [],
+  Optional[Pattern[/\A[!-~]{1,253}\z/]] $node_name = undef,
+  Optional[Gluster_vip::Duration] $lease_ttl = undef,
+  Optional[Pattern[/\A\/[!-~]*[^\/]\z/]] $etcd_prefix = undef,
+  Optional[Stdlib::Absolutepath] $etcd_ca = undef,
+  Optional[Stdlib::Absolutepath] $etcd_cert = undef,
+  Optional[Stdlib::Absolutepath] $etcd_key = undef,
+  Optional[Stdlib::Absolutepath] $elect_socket = undef,
 ) {
-  # Checked here, not in the signature: a signature type error does not name the value.
-  assert_type(Gluster_vip::Vip, $vip) |$expected, $actual| {
-    fail("gluster_vip: vip '${vip}' is not a bare IPv4 or IPv6 address, nor '' (mode all)")
+  # Each backend refuses the other's parameters, as the binary refuses the other's keys: a
+  # leftover vip under etcd (or lease_ttl under vrrp) would otherwise look like it did something.
+  $vrrp_only = {
+    'vip' => $vip, 'mode' => $mode, 'interface' => $interface, 'peers' => $peers ? { [] => undef, default => $peers },
+    'probe' => $probe, 'keepalived_pidfile' => $keepalived_pidfile,
+  }.filter |$key, $value| { $value =~ NotUndef }
+  $etcd_only = {
+    'etcd_endpoints' => $etcd_endpoints ? { [] => undef, default => $etcd_endpoints }, 'node_name' => $node_name,
+    'lease_ttl' => $lease_ttl, 'etcd_prefix' => $etcd_prefix, 'etcd_ca' => $etcd_ca, 'etcd_cert' => $etcd_cert,
+    'etcd_key' => $etcd_key, 'elect_socket' => $elect_socket,
+  }.filter |$key, $value| { $value =~ NotUndef }
+  if $backend == 'etcd' {
+    unless $vrrp_only.empty {
+      fail("gluster_vip: ${vrrp_only.keys.join(', ')}: only for backend vrrp, but backend is etcd")
+    }
+    if $etcd_endpoints.empty {
+      fail("gluster_vip: backend etcd needs etcd_endpoints, the etcd cluster's client URLs")
+    }
+    if ($etcd_cert =~ Undef) != ($etcd_key =~ Undef) {
+      fail('gluster_vip: etcd_cert and etcd_key go together (a client certificate and its key)')
+    }
+    if $lease_ttl =~ NotUndef {
+      $ttl = gluster_vip::seconds($lease_ttl)
+      if $ttl < 2 or $ttl > 300 or $ttl != Integer($ttl) {
+        fail("gluster_vip: lease_ttl '${lease_ttl}': want whole seconds from 2s to 5m (etcd grants leases in seconds)")
+      }
+    }
+  } else {
+    unless $etcd_only.empty {
+      fail("gluster_vip: ${etcd_only.keys.join(', ')}: only for backend etcd, but backend is vrrp")
+    }
+    if $vip =~ Undef {
+      fail("gluster_vip: backend vrrp needs a vip (an address, or '' for mode all); or set backend => 'etcd'")
+    }
+    # Checked here, not in the signature: a signature type error does not name the value.
+    assert_type(Gluster_vip::Vip, $vip) |$expected, $actual| {
+      fail("gluster_vip: vip '${vip}' is not a bare IPv4 or IPv6 address, nor '' (mode all)")
+    }
   }
   if $vip == '' and $mode =~ Enum['vip', 'master'] {
     fail("gluster_vip: mode ${mode} needs a vip, but vip is ''")
@@ -128,7 +211,7 @@ class gluster_vip (
   # after, it adds the pidfile to this class's config file itself.
   $pidfile = $keepalived_pidfile ? {
     ''      => undef,
-    undef   => defined(Class['gluster_vip::keepalived']) ? {
+    undef   => ($backend == 'vrrp' and defined(Class['gluster_vip::keepalived'])) ? {
       true    => $gluster_vip::keepalived::liveness_pidfile,
       default => undef,
     },
@@ -145,6 +228,16 @@ class gluster_vip (
     'peers'              => $peers ? { [] => undef, default => $peers.join(',') },
     'probe'              => $probe,
     'keepalived_pidfile' => $pidfile,
+    # Under vrrp no backend key: the file stays as it was before backends existed.
+    'backend'            => $backend ? { 'etcd' => 'etcd', default => undef },
+    'etcd_endpoints'     => $etcd_endpoints ? { [] => undef, default => $etcd_endpoints.join(',') },
+    'node_name'          => $node_name,
+    'lease_ttl'          => $lease_ttl,
+    'etcd_prefix'        => $etcd_prefix,
+    'etcd_ca'            => $etcd_ca,
+    'etcd_cert'          => $etcd_cert,
+    'etcd_key'           => $etcd_key,
+    'elect_socket'       => $elect_socket,
   }.filter |$key, $value| { $value =~ NotUndef }
 
   # The same settings as flags, for `gluster-vip check`: flags beat the config file, so the check

@@ -358,7 +358,8 @@ class gluster_vip::keepalived (
 
   # Class gluster_vip was evaluated before this class (declared first), so it could not read
   # $liveness_pidfile: add the pidfile to the config file it writes, unless the user chose.
-  if ($liveness_pidfile =~ NotUndef and defined('$gluster_vip::settings') and $gluster_vip::keepalived_pidfile =~ Undef
+  if ($liveness_pidfile =~ NotUndef and defined('$gluster_vip::settings') and $gluster_vip::backend == 'vrrp'
+    and $gluster_vip::keepalived_pidfile =~ Undef
     and !('keepalived_pidfile' in $gluster_vip::settings)) {
     File <| title == $gluster_vip::config_file |> {
       content => epp('gluster_vip/gluster-vip.conf.epp', {

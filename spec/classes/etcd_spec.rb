@@ -5,6 +5,7 @@ require 'spec_helper'
 describe 'gluster_vip::etcd' do
   let(:unit) { '/etc/systemd/system/gluster-vip-elect.service' }
   let(:facts) { DEBIAN12_FACTS.merge(gluster_vip_fact) }
+  let(:pre_condition) { "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379'] }" }
 
   def content
     c = catalogue.resource('File', unit)[:content]
@@ -69,11 +70,28 @@ describe 'gluster_vip::etcd' do
     it { is_expected.to contain_file('/usr/local/sbin/gluster-vip-elect').with_source('/opt/gv/gluster-vip-elect') }
   end
 
-  context 'beside class gluster_vip' do
-    let(:pre_condition) { "class { 'gluster_vip': vip => '' }" }
+  it 'restarts the daemon when the config changes' do
+    is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').that_notifies('Service[gluster-vip-elect]')
+  end
 
-    it 'restarts the daemon when the config changes' do
-      is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').that_notifies('Service[gluster-vip-elect]')
+  context 'with class gluster_vip writing another config file' do
+    let(:pre_condition) do
+      "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379'], config_file => '/srv/gv/gv.conf' }"
     end
+
+    it('runs the daemon on that file') { expect(content).to match(%r{^ExecStart=/usr/local/sbin/gluster-vip-elect --config /srv/gv/gv.conf$}) }
+    it { is_expected.to contain_file('/srv/gv/gv.conf').that_notifies('Service[gluster-vip-elect]') }
+  end
+
+  context 'with class gluster_vip on backend vrrp' do
+    let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10' }" }
+
+    it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: class gluster_vip has backend vrrp; set backend => 'etcd'}) }
+  end
+
+  context 'without class gluster_vip (and no Hiera data for it)' do
+    let(:pre_condition) { '' }
+
+    it('fails on the vip class gluster_vip then lacks') { is_expected.to compile.and_raise_error(%r{backend vrrp needs a vip}) }
   end
 end

@@ -111,7 +111,7 @@ describe 'gluster_vip' do
   end
 
   context 'without a vip' do
-    it { is_expected.to compile.and_raise_error(%r{expects a value for parameter 'vip'}) }
+    it { is_expected.to compile.and_raise_error(%r{gluster_vip: backend vrrp needs a vip}) }
   end
 
   {

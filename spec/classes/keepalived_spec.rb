@@ -181,10 +181,14 @@ describe 'gluster_vip::keepalived' do
         pidfile = File.join(dir, "it's a pid")
         marker = File.join(dir, 'hup')
         reload = service[:restart].sub(sh_quote(pid)) { sh_quote(pidfile) }
-        child = Process.spawn('sh', '-c', 'trap "echo hup > \"$0\"; exit 0" HUP; while :; do sleep 0.05; done', marker)
+        ready = File.join(dir, 'ready')
+        # A Ruby child, not sh: sh can't trap a signal that was ignored when it started (under nohup,
+        # SIGHUP is), and the child says when its trap is in place.
+        child = Process.spawn(RbConfig.ruby, '-e', 'Signal.trap("HUP") { File.write(ARGV[0], "hup\n"); exit!(0) }; File.write(ARGV[1], ""); sleep 30',
+                              marker, ready)
         begin
           File.write(pidfile, "#{child}\n")
-          sleep 0.2
+          Timeout.timeout(10) { sleep 0.02 until File.exist?(ready) }
           expect(system(reload)).to be(true)
           Timeout.timeout(5) { Process.wait(child) }
         ensure

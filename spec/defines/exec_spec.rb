@@ -200,7 +200,7 @@ describe 'gluster_vip::exec' do
   context 'without class gluster_vip nor a vip in Hiera' do
     let(:pre_condition) { '' }
 
-    it('fails: a guarded exec needs to know its VIP') { is_expected.to compile.and_raise_error(%r{expects a value for parameter 'vip'}) }
+    it('fails: a guarded exec needs to know its VIP') { is_expected.to compile.and_raise_error(%r{gluster_vip: backend vrrp needs a vip}) }
   end
 
   context 'with a relative creates' do
@@ -425,6 +425,51 @@ describe 'gluster_vip::exec' do
       let(:params) { super().merge(returns: [0, 124]) }
 
       it('fails there too') { is_expected.to compile.and_raise_error(%r{124-127}) }
+    end
+  end
+
+  context 'with backend etcd' do
+    let(:gluster_vip_params) { "backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379'], settle => '5s'" }
+    let(:check) do
+      [binary, 'check', '--config=/etc/gluster-vip/gluster-vip.conf', '--settle=5s', '--backend=etcd', '--etcd_endpoints=http://198.51.100.11:2379']
+    end
+    let(:etcd_fact) { { 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0 } }
+
+    context 'on the leader' do
+      let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => true)) }
+
+      it { is_expected.to compile.with_all_deps }
+      include_examples 'kept'
+      it('runs the command through `gluster-vip run` with the etcd settings') { is_expected.to contain_exec(title).with_command(run + params[:command]) }
+    end
+
+    context 'on a follower whose up-to-date fact says it does not hold' do
+      let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => false)) }
+
+      include_examples 'dropped'
+    end
+
+    context 'on the run that switches from vrrp (the fact is a VRRP fact)' do
+      let(:facts) { gluster_vip_fact('holder' => false) }
+
+      include_examples 'kept'
+    end
+
+    context 'when the fact names another node_name than the catalog' do
+      let(:gluster_vip_params) { "backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379'], settle => '5s', node_name => 'gv2'" }
+      let(:check) { super() + ['--node_name=gv2'] }
+      let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => false)) }
+
+      include_examples 'kept'
+    end
+
+    context 'with user' do
+      let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => true)) }
+      let(:params) { super().merge(user: 'app') }
+
+      it 'fails: the daemon answers root only' do
+        is_expected.to compile.and_raise_error(%r{user => 'app' can never pass the holder check: under backend etcd.*only root.*runuser})
+      end
     end
   end
 end

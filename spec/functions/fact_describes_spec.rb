@@ -31,4 +31,26 @@ describe 'gluster_vip::fact_describes' do
     it { is_expected.to run.with_params('vip' => '').and_return(true) }
     it { is_expected.to run.with_params('vip' => '', 'mode' => 'all').and_return(true) }
   end
+
+  context 'with a fact of backend etcd' do
+    let(:facts) { gluster_vip_fact('mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1') }
+
+    it { is_expected.to run.with_params('backend' => 'etcd', 'etcd_endpoints' => 'http://198.51.100.11:2379').and_return(true) }
+    it { is_expected.to run.with_params('backend' => 'etcd', 'node_name' => 'gv1').and_return(true) }
+    it('not for another node name') { is_expected.to run.with_params('backend' => 'etcd', 'node_name' => 'gv2').and_return(false) }
+    it('not for a VRRP catalog') { is_expected.to run.with_params('vip' => '').and_return(false) }
+    it { is_expected.to run.with_params('vip' => '203.0.113.10').and_return(false) }
+  end
+
+  context 'with a fact of backend vrrp and an etcd catalog' do
+    let(:facts) { gluster_vip_fact('mode' => 'all', 'vip' => nil) }
+
+    it { is_expected.to run.with_params('backend' => 'etcd').and_return(false) }
+  end
+
+  context 'with a fact of backend etcd whose config failed' do
+    let(:facts) { gluster_vip_fact('mode' => 'unconfigured', 'vip' => nil, 'backend' => 'etcd') }
+
+    it { is_expected.to run.with_params('backend' => 'etcd').and_return(false) }
+  end
 end

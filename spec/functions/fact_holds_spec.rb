@@ -64,4 +64,23 @@ describe 'gluster_vip::fact_holds' do
 
     it { is_expected.to run.with_params(vip).and_return(false) }
   end
+
+  context 'with a holder fact of backend etcd, leader for 12 s' do
+    let(:facts) do
+      gluster_vip_fact('holder' => true, 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0,
+                       'checks' => [check('config'), check('daemon'), check('leader'), check('lease'), check('settle')])
+    end
+
+    it { is_expected.to run.with_params('backend' => 'etcd').and_return(true) }
+    it { is_expected.to run.with_params('backend' => 'etcd', 'settle' => '10s', 'node_name' => 'gv1').and_return(true) }
+    it('not for a longer settle') { is_expected.to run.with_params('backend' => 'etcd', 'settle' => '13s').and_return(false) }
+    it('not for another node name') { is_expected.to run.with_params('backend' => 'etcd', 'node_name' => 'gv2').and_return(false) }
+  end
+
+  context 'with a VRRP holder fact and an etcd catalog' do
+    let(:facts) { gluster_vip_fact('holder' => true, 'held_for' => 12.0, 'checks' => [check('conflict')]) }
+
+    it { is_expected.to run.with_params('backend' => 'etcd').and_return(false) }
+  end
 end
+

@@ -105,4 +105,24 @@ describe 'gluster_vip::holder' do
   end
 
   it { is_expected.to run.with_params('extra').and_raise_error(ArgumentError) }
+
+  context 'with backend etcd' do
+    let(:etcd) { "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379']" }
+    let(:etcd_fact) { { 'holder' => true, 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0 } }
+
+    # [catalog's extra parameters, the fact (nil: a VRRP holder's), expected]
+    {
+      'on the leader' => ['', {}, true],
+      'with a VRRP holder fact (the run that switches backends)' => ['', nil, false],
+      'with a leader that settled less than the catalog asks' => [", settle => '30s'", {}, false],
+      'with a leader of another node_name' => [", node_name => 'gv2'", {}, false],
+    }.each do |name, (extra, fact, want)|
+      context name do
+        let(:pre_condition) { "#{etcd}#{extra} }" }
+        let(:facts) { fact.nil? ? holder_fact : gluster_vip_fact(etcd_fact.merge(fact)) }
+
+        it { is_expected.to run.with_params.and_return(want) }
+      end
+    end
+  end
 end
