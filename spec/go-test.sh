@@ -25,6 +25,7 @@ fi
 
 step go vet
 go vet ./...
+go vet -tags etcdcluster ./cmd/gluster-vip-elect
 GOOS=darwin go vet ./...
 
 step go test
