@@ -11,6 +11,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,7 @@ type started struct {
 	stderr *syncBuf
 	exited chan error
 	at     time.Time
+	ended  time.Time // set before the send on exited
 }
 
 // startIn starts args in the namespace; t.Cleanup kills it by PID and
@@ -75,7 +77,11 @@ func (e *tlsEnv) startIn(t *testing.T, stdout *os.File, args ...string) *started
 	}
 	p.at = time.Now()
 	require.NoError(t, p.cmd.Start())
-	go func() { p.exited <- p.cmd.Wait() }()
+	go func() {
+		err := p.cmd.Wait()
+		p.ended = time.Now()
+		p.exited <- err
+	}()
 	t.Cleanup(func() {
 		p.cmd.Process.Kill()
 		select {
@@ -94,7 +100,7 @@ func (p *started) exit(t *testing.T, limit time.Duration) (int, time.Duration) {
 	select {
 	case err := <-p.exited:
 		p.exited <- err
-		took := time.Since(p.at)
+		took := p.ended.Sub(p.at)
 		if err == nil {
 			return 0, took
 		}
@@ -102,7 +108,7 @@ func (p *started) exit(t *testing.T, limit time.Duration) (int, time.Duration) {
 		require.True(t, errors.As(err, &ee), "%v", err)
 		return ee.ExitCode(), took
 	case <-time.After(limit):
-		t.Fatalf("%s did not exit within %s; stderr: %s", p.cmd.Args[3], limit, p.stderr.String())
+		t.Fatalf("%s did not exit within %s; stderr: %s", p.cmd.Args[4], limit, p.stderr.String())
 		return 0, 0
 	}
 }
@@ -149,7 +155,10 @@ func (f tlsFact) err() string {
 
 func (e *tlsEnv) fact(t *testing.T, conf string) tlsFact {
 	t.Helper()
-	cmd := exec.Command("ip", "netns", "exec", e.ns, e.factBin, "--config", conf)
+	// The fact bounds itself; this bounds the test if it did not.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", e.ns, e.factBin, "--config", conf)
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -236,10 +245,13 @@ func (e *tlsEnv) healthy(t *testing.T, etcd *started, limit time.Duration) {
 			t.Fatalf("etcd exited: %v", err)
 		default:
 		}
-		cmd := exec.Command("ip", "netns", "exec", e.ns, "etcdctl", "--endpoints", "https://"+tlsIP+":2379",
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", e.ns, "etcdctl", "--endpoints", "https://"+tlsIP+":2379",
 			"--cacert", e.ca, "--cert", e.cert, "--key", e.key, "--command-timeout", "2s", "endpoint", "health")
 		cmd.Env = []string{"ETCDCTL_API=3", "PATH=/usr/bin:/bin"}
-		if out, err = cmd.CombinedOutput(); err == nil {
+		out, err = cmd.CombinedOutput()
+		cancel()
+		if err == nil {
 			return
 		}
 	}
@@ -252,6 +264,8 @@ func TestEtcdTLS(t *testing.T) {
 	require.NoError(t, os.Mkdir(pki, 0o700))
 	ca := newTLSCA(t, pki, "ca")
 	other := newTLSCA(t, pki, "other-ca")
+	// Client auth too: etcd 3.4's gateway dials its own gRPC port with the
+	// server's certificate as its client certificate.
 	srvCert, srvKey := ca.issue(t, pki, "server", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, net.ParseIP(tlsIP))
 	e.ca = ca.path
 	e.cert, e.key = ca.issue(t, pki, "client", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
