@@ -21,6 +21,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // maxClients bounds the connections answered at once: each costs one
@@ -34,6 +36,7 @@ type daemon struct {
 	stderr io.Writer
 	cli    *clientv3.Client
 	ln     *net.UnixListener
+	creds  *tlsCreds // nil without TLS
 
 	mu        sync.Mutex
 	leader    bool
@@ -63,11 +66,18 @@ func newDaemon(cfg facts.Config, stderr io.Writer) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	var creds *tlsCreds
+	var dopts []grpc.DialOption
+	if tlsc != nil {
+		// After the client's own credentials, so these replace them.
+		creds = &tlsCreds{TransportCredentials: credentials.NewTLS(tlsc)}
+		dopts = append(dopts, grpc.WithTransportCredentials(creds))
+	}
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints: cfg.EtcdEndpoints, TLS: tlsc, DialTimeout: 5 * time.Second,
 		// Find a dead connection well within a lease.
 		DialKeepAliveTime: 2 * time.Second, DialKeepAliveTimeout: 2 * time.Second,
-		Logger: zap.NewNop(),
+		Logger: zap.NewNop(), DialOptions: dopts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("etcd client %s: %w", strings.Join(cfg.EtcdEndpoints, ","), err)
@@ -77,7 +87,73 @@ func newDaemon(cfg facts.Config, stderr io.Writer) (*daemon, error) {
 		cli.Close()
 		return nil, err
 	}
-	return &daemon{cfg: cfg, name: name, stderr: stderr, cli: cli, ln: ln, lost: make(chan error, 1)}, nil
+	return &daemon{cfg: cfg, name: name, stderr: stderr, cli: cli, ln: ln, creds: creds, lost: make(chan error, 1)}, nil
+}
+
+// tlsCreds remembers the last TLS failure on the way to etcd. The client
+// waits for a ready connection until its deadline and then says only
+// "context deadline exceeded": without this, a wrong CA or a refused
+// client certificate would reach the fact as a bare timeout.
+type tlsCreds struct {
+	credentials.TransportCredentials
+	mu   sync.Mutex
+	last error
+}
+
+func (c *tlsCreds) set(err error) {
+	c.mu.Lock()
+	c.last = err
+	c.mu.Unlock()
+}
+
+// cause is "; last TLS failure: ..." if one is remembered, else "".
+func (c *tlsCreds) cause() string {
+	if c == nil {
+		return ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		return ""
+	}
+	return "; last TLS failure: " + c.last.Error()
+}
+
+func (c *tlsCreds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	conn, info, err := c.TransportCredentials.ClientHandshake(ctx, authority, raw)
+	if err != nil {
+		c.set(fmt.Errorf("%s: %w", authority, err))
+		return nil, nil, err
+	}
+	return &alertConn{Conn: conn, creds: c, authority: authority}, info, nil
+}
+
+func (c *tlsCreds) Clone() credentials.TransportCredentials {
+	return &tlsCreds{TransportCredentials: c.TransportCredentials.Clone()}
+}
+
+// alertConn catches the server's refusal of our certificate: under TLS
+// 1.3 the client's handshake ends before the server checks it, and the
+// server's alert comes with the first read. The first read that returns
+// data clears the remembered failure.
+type alertConn struct {
+	net.Conn
+	creds     *tlsCreds
+	authority string
+	ok        bool
+}
+
+func (c *alertConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	var oe *net.OpError
+	switch {
+	case err != nil && errors.As(err, &oe) && oe.Op == "remote error":
+		c.creds.set(fmt.Errorf("%s: %w", c.authority, err))
+	case n > 0 && !c.ok:
+		c.ok = true
+		c.creds.set(nil)
+	}
+	return n, err
 }
 
 // tlsConfig loads etcd_ca, etcd_cert and etcd_key. A key that group or
@@ -199,7 +275,7 @@ func (d *daemon) serve(sig <-chan os.Signal) int {
 	grant, err := d.cli.Grant(gctx, ttl)
 	gcancel()
 	if err != nil {
-		d.logf("etcd %s: grant a %ds lease: %v", strings.Join(d.cfg.EtcdEndpoints, ","), ttl, err)
+		d.logf("etcd %s: grant a %ds lease: %v%s", strings.Join(d.cfg.EtcdEndpoints, ","), ttl, err, d.creds.cause())
 		return exitLost
 	}
 	d.mu.Lock()
@@ -369,7 +445,7 @@ func (d *daemon) confirm() elect.Answer {
 		resp, err := d.cli.Get(ctx, d.cfg.EtcdPrefix+"/", clientv3.WithFirstCreate()...)
 		switch {
 		case err != nil:
-			a.Error = fmt.Sprintf("read the election's leader: %v", err)
+			a.Error = fmt.Sprintf("read the election's leader: %v%s", err, d.creds.cause())
 		case len(resp.Kvs) > 0:
 			a.Leader = string(resp.Kvs[0].Value)
 		}
@@ -379,7 +455,7 @@ func (d *daemon) confirm() elect.Answer {
 	resp, err := d.cli.Get(ctx, a.Key) // linearizable: needs the etcd majority
 	switch {
 	case err != nil:
-		a.Error = fmt.Sprintf("confirm leader key %s: %v", a.Key, err)
+		a.Error = fmt.Sprintf("confirm leader key %s: %v%s", a.Key, err, d.creds.cause())
 	case len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != a.Token || resp.Kvs[0].Lease != a.Lease:
 		a.Error = fmt.Sprintf("leader key %s is gone or replaced", a.Key)
 		d.lose(errors.New(a.Error))
