@@ -115,11 +115,11 @@ func (p *started) exit(t *testing.T, limit time.Duration) (int, time.Duration) {
 
 // tlsConf writes a config for the daemon and the fact; ca, cert and key
 // may be "" (the key is then left out).
-func (e *tlsEnv) tlsConf(t *testing.T, name, ca, cert, key string) (conf, sock string) {
+func (e *tlsEnv) tlsConf(t *testing.T, name string, ttl time.Duration, ca, cert, key string) (conf, sock string) {
 	t.Helper()
 	sock = filepath.Join(e.dir, name+".sock")
 	s := fmt.Sprintf("backend = etcd\netcd_endpoints = https://%s:2379\nnode_name = %s\nlease_ttl = %s\nsettle = %s\netcd_prefix = /gv-tls-%s\nelect_socket = %s\n",
-		tlsIP, name, testTTL, testSettle, name, sock)
+		tlsIP, name, ttl, testSettle, name, sock)
 	if ca != "" {
 		s += "etcd_ca = " + ca + "\n"
 	}
@@ -281,7 +281,7 @@ func TestEtcdTLS(t *testing.T) {
 	t.Logf("etcd healthy over TLS after %s", time.Since(began).Round(time.Millisecond))
 
 	t.Run("right CA and client certificate: the daemon wins", func(t *testing.T) {
-		conf, sock := e.tlsConf(t, "good", e.ca, e.cert, e.key)
+		conf, sock := e.tlsConf(t, "good", testTTL, e.ca, e.cert, e.key)
 		d := e.startIn(t, nil, e.elec, "--config", conf)
 		waitSocket(t, d, sock, 5*time.Second)
 		var f tlsFact
@@ -319,7 +319,7 @@ func TestEtcdTLS(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(open, b, 0o644))
 		require.NoError(t, os.Chmod(open, 0o644))
-		conf, _ := e.tlsConf(t, "openkey", e.ca, e.cert, open)
+		conf, _ := e.tlsConf(t, "openkey", testTTL, e.ca, e.cert, open)
 		d := e.startIn(t, nil, e.elec, "--config", conf)
 		code, took := d.exit(t, 5*time.Second)
 		msg := d.stderr.String()
@@ -337,8 +337,11 @@ func TestEtcdTLS(t *testing.T) {
 
 	// refused runs a daemon whose TLS etcd turns down and checks the fact
 	// beside it and its exit.
+	const refusedTTL = 6 * time.Second
 	refused := func(t *testing.T, name, ca, cert, key string, cause ...string) {
-		conf, sock := e.tlsConf(t, name, ca, cert, key)
+		// A longer lease than the others': the daemon waits a lease_ttl
+		// for its grant before it exits, and the fact (2 s) must come first.
+		conf, sock := e.tlsConf(t, name, refusedTTL, ca, cert, key)
 		d := e.startIn(t, nil, e.elec, "--config", conf)
 		waitSocket(t, d, sock, 5*time.Second)
 		f := e.fact(t, conf)
@@ -350,7 +353,7 @@ func TestEtcdTLS(t *testing.T) {
 		}
 		require.True(t, matched, "the fact's error names the TLS failure (%q): %q", cause, f.err())
 		t.Logf("fact beside the daemon took %s: %s", f.took.Round(time.Millisecond), f.err())
-		code, took := d.exit(t, testTTL+slack)
+		code, took := d.exit(t, refusedTTL+slack)
 		require.Equal(t, exitLost, code, d.stderr.String())
 		t.Logf("the daemon exited %d after %s: %s", code, took.Round(time.Millisecond), strings.TrimSpace(d.stderr.String()))
 		// The member still serves the right client: the refusal was the

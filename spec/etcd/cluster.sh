@@ -6,7 +6,8 @@
 #   sh spec/etcd/cluster.sh --chaos [--trials N] [--seed S]
 #
 # The tests: one holder, kill -9, the cut-off leader's timeline, member and
-# majority loss, run not started once leadership is lost. --chaos: the chaos
+# majority loss, run not started once leadership is lost; TLS with real
+# certificates against an etcd with client-cert-auth. --chaos: the chaos
 # suite with backend etcd, every node applying the guarded operation in
 # rounds while a fault hits and is healed (TestEtcdChaos); it fails unless
 # every trial ran exactly once.
@@ -17,7 +18,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 PATH=$PATH:/usr/local/go/bin
 export PATH
-tests='TestEtcdCluster' trials=8 seed= timeout=600
+tests='TestEtcdCluster TestEtcdTLS' trials=8 seed= timeout=600
 while [ $# -gt 0 ]; do
   case $1 in
     --chaos) tests='TestEtcdChaos'; shift ;;
