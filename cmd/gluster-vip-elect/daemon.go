@@ -70,7 +70,7 @@ func newDaemon(cfg facts.Config, stderr io.Writer) (*daemon, error) {
 	var dopts []grpc.DialOption
 	if tlsc != nil {
 		// After the client's own credentials, so these replace them.
-		creds = &tlsCreds{TransportCredentials: credentials.NewTLS(tlsc)}
+		creds = &tlsCreds{TransportCredentials: credentials.NewTLS(tlsc), tlsFailure: &tlsFailure{}}
 		dopts = append(dopts, grpc.WithTransportCredentials(creds))
 	}
 	cli, err := clientv3.New(clientv3.Config{
@@ -96,11 +96,15 @@ func newDaemon(cfg facts.Config, stderr io.Writer) (*daemon, error) {
 // client certificate would reach the fact as a bare timeout.
 type tlsCreds struct {
 	credentials.TransportCredentials
+	*tlsFailure // shared with clones, which gRPC may make per connection
+}
+
+type tlsFailure struct {
 	mu   sync.Mutex
 	last error
 }
 
-func (c *tlsCreds) set(err error) {
+func (c *tlsFailure) set(err error) {
 	c.mu.Lock()
 	c.last = err
 	c.mu.Unlock()
@@ -129,7 +133,7 @@ func (c *tlsCreds) ClientHandshake(ctx context.Context, authority string, raw ne
 }
 
 func (c *tlsCreds) Clone() credentials.TransportCredentials {
-	return &tlsCreds{TransportCredentials: c.TransportCredentials.Clone()}
+	return &tlsCreds{TransportCredentials: c.TransportCredentials.Clone(), tlsFailure: c.tlsFailure}
 }
 
 // alertConn catches the server's refusal of our certificate: under TLS

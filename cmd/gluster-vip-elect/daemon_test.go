@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -184,7 +185,7 @@ func TestTLSCredsNameTheFailure(t *testing.T) {
 		tlsc, err := tlsConfig(cfg)
 		require.NoError(t, err)
 		tlsc.MaxVersion = maxVersion
-		return &tlsCreds{TransportCredentials: credentials.NewTLS(tlsc)}
+		return &tlsCreds{TransportCredentials: credentials.NewTLS(tlsc), tlsFailure: &tlsFailure{}}
 	}
 	// connect does what gRPC does: a handshake, then a read.
 	connect := func(c *tlsCreds) error {
@@ -217,4 +218,14 @@ func TestTLSCredsNameTheFailure(t *testing.T) {
 		require.Error(t, connect(c), "no client certificate, TLS %x", v)
 		assert.Contains(t, c.cause(), "; last TLS failure: "+ln.Addr().String()+": remote error: tls: ", "TLS %x", v)
 	}
+}
+
+// A clone, which gRPC may make per connection, reports into the same
+// remembered failure: a failure on it still reaches the fact.
+func TestTLSCredsClonesShareTheFailure(t *testing.T) {
+	c := &tlsCreds{TransportCredentials: credentials.NewTLS(&tls.Config{}), tlsFailure: &tlsFailure{}}
+	c.Clone().(*tlsCreds).set(errors.New("198.51.100.21:2379: x509: certificate signed by unknown authority"))
+	require.Equal(t, "; last TLS failure: 198.51.100.21:2379: x509: certificate signed by unknown authority", c.cause())
+	var none *tlsCreds
+	require.Empty(t, none.cause(), "without TLS, no cause")
 }
