@@ -297,7 +297,17 @@ for ns in "$a" "$b"; do
   # It exits 0 on unknown keys and bad values too (it ignores them): any output is a failure.
   [ "$rc" = 0 ] && [ -z "$out" ] || fail "$ns: systemd-analyze verify exited $rc: $out"
 done
-ok "systemd-analyze verify accepts both units, the installed binary included, with no warning"
+# The control: the same unit on a binary that is not there must not pass.
+mkdir "$tmp/control"
+sed "s#^ExecStart=[^ ]*#ExecStart=$tmp/control/missing#" "$tmp/$a/systemd/gluster-vip-elect.service" \
+  >"$tmp/control/gluster-vip-elect.service"
+set +e
+out=$(timeout 60 systemd-analyze verify "$tmp/control/gluster-vip-elect.service" 2>&1)
+rc=$?
+set -e
+[ "$rc" != 0 ] && [[ $out == *"$tmp/control/missing"* ]] ||
+  fail "systemd-analyze verify passed a unit whose binary is missing (exit $rc): $out"
+ok "systemd-analyze verify accepts both units, the installed binary included, with no warning (and fails the unit on a missing binary)"
 
 # A second apply changes nothing: the install is idempotent.
 apply "$a" "$(manifest "$a")"
