@@ -141,7 +141,7 @@ etcd_pid=$!
 healthy=""
 for _ in $(seq 1 40); do # at most 20 s; it is healthy in about 1 s
   kill -0 "$etcd_pid" 2>/dev/null || fail "etcd exited: $(tail -5 "$tmp/etcd.log")"
-  if ip netns exec "$b" etcdctl --endpoints "$endpoint" --dial-timeout 1s --command-timeout 1s endpoint health >/dev/null 2>&1; then
+  if timeout 5 ip netns exec "$b" etcdctl --endpoints "$endpoint" --dial-timeout 1s --command-timeout 1s endpoint health >/dev/null 2>&1; then
     healthy=1
     break
   fi
