@@ -10,12 +10,35 @@
 # `gluster-vip-linux-<arch>` in `facts.d/.gluster_vip/`, pluginsync copies it with its mode, and this
 # class copies it from there (found through the fact's `command`) to `$binary`.
 #
+# The unit runs the daemon under `ProtectSystem=strict`, `ProtectHome=yes` and `PrivateTmp=yes`,
+# so the daemon may write only its socket's directory: `elect_socket` (class `gluster_vip`) in
+# `/run/DIR` becomes the unit's `RuntimeDirectory=DIR` (systemd creates it, mode 0700, at every
+# start, so it survives a reboot), anywhere else the unit's `ReadWritePaths=` (that directory must
+# exist). The class refuses, at compile time, a socket in `/` or `/run` itself (that would make all
+# of it writable), and a binary, config, socket or TLS file under `/tmp`, `/var/tmp`, `/home`,
+# `/root` or `/run/user`, which the unit hides from the daemon; and paths in the unit with
+# characters systemd would read as specifiers, quotes or separators.
+#
+# There is no way here to run the daemon without systemd: it exits on purpose when it loses its
+# lease or etcd, and only a supervisor that starts it again (`Restart=always`) lets the node
+# campaign anew. With `manage_service => false` the class installs the binary and the unit and
+# leaves starting them to you (another supervisor, an image built offline, a test).
+#
 # @example Backend etcd on every Gluster node
 #   class { 'gluster_vip':
 #     backend        => 'etcd',
 #     etcd_endpoints => ['https://198.51.100.11:2379', 'https://198.51.100.12:2379'],
 #   }
 #   include gluster_vip::etcd
+#
+# @example Install only: a supervisor of your own runs the unit's ExecStart line
+#   class { 'gluster_vip':
+#     backend        => 'etcd',
+#     etcd_endpoints => ['https://198.51.100.11:2379'],
+#   }
+#   class { 'gluster_vip::etcd':
+#     manage_service => false,
+#   }
 #
 # @param binary
 #   Where to install the daemon.
@@ -25,15 +48,23 @@
 # @param config_file
 #   The config file the daemon reads. Unset, the one class `gluster_vip` writes.
 # @param service_ensure
-#   Whether the daemon runs.
+#   Whether the daemon runs (with `manage_service`).
 # @param service_enable
-#   Whether the daemon starts at boot.
+#   Whether the daemon starts at boot (with `manage_service`).
+# @param manage_service
+#   Whether to manage the systemd service (and run `systemctl daemon-reload` when the unit
+#   changes). `false`: only the binary and the unit file are managed, and `service_ensure` and
+#   `service_enable` are ignored; nothing restarts the daemon when they or the config change.
+# @param unit_dir
+#   Where the unit `gluster-vip-elect.service` goes.
 class gluster_vip::etcd (
   Stdlib::Absolutepath $binary = '/usr/local/sbin/gluster-vip-elect',
   Optional[Stdlib::Absolutepath] $binary_source = undef,
   Optional[Stdlib::Absolutepath] $config_file = undef,
   Enum['running', 'stopped'] $service_ensure = 'running',
   Boolean $service_enable = true,
+  Boolean $manage_service = true,
+  Stdlib::Absolutepath $unit_dir = '/etc/systemd/system',
 ) {
   # Class gluster_vip writes the config the daemon reads; its parameters may come from Hiera.
   include gluster_vip
@@ -58,7 +89,54 @@ class gluster_vip::etcd (
   } else {
     $source = $binary_source
   }
-  $unit = '/etc/systemd/system/gluster-vip-elect.service'
+  $unit = "${unit_dir}/gluster-vip-elect.service"
+
+  # The daemon writes only its socket; ProtectSystem=strict makes everything else read-only.
+  $socket = pick($gluster_vip::settings['elect_socket'], '/run/gluster-vip/elect.sock')
+  $socket_dir = dirname($socket)
+  $paths = {
+    'binary'       => $binary,
+    'config_file'  => $config,
+    'elect_socket' => $socket,
+  }
+  $paths.each |$key, $path| {
+    # systemd reads % as a specifier, and whitespace, quotes and \ as separators or escapes, in
+    # ExecStart and the directory settings; a non-normalized path it ignores with a warning.
+    unless $path =~ /\A(\/[A-Za-z0-9_@+=:,.~-]+)+\z/ and $path !~ /\/\.\.?(\/|\z)/ {
+      fail("gluster_vip::etcd: ${key} '${path}': the unit can only take a normalized path of letters, digits and _@+=:,.~-")
+    }
+  }
+  $tls = ['etcd_ca', 'etcd_cert', 'etcd_key'].reduce({}) |$memo, $key| {
+    $gluster_vip::settings[$key] ? {
+      undef   => $memo,
+      default => $memo + { $key => $gluster_vip::settings[$key] },
+    }
+  }
+  ($paths + $tls).each |$key, $path| {
+    if $path =~ /\A\/(tmp|var\/tmp|home|root|run\/user)(\/|\z)/ {
+      fail(@("MSG"/L))
+        gluster_vip::etcd: ${key} '${path}' is under /${1}, which the unit hides from the daemon \
+        (PrivateTmp=yes gives it its own /tmp and /var/tmp; ProtectHome=yes hides /home, /root and \
+        /run/user): put it elsewhere
+        | MSG
+    }
+  }
+  if $socket_dir in ['/', '/run', '/var/run'] {
+    fail(@("MSG"/L))
+      gluster_vip::etcd: elect_socket '${socket}' is directly in ${socket_dir}, which the unit would \
+      have to make writable as a whole: put the socket in a directory of its own, such as \
+      /run/gluster-vip/elect.sock
+      | MSG
+  }
+  # Under /run (a tmpfs, empty after a reboot) systemd creates the directory at every start.
+  $runtime_directory = $socket_dir ? {
+    /\A(\/var)?\/run\/(.+)\z/ => $2,
+    default                   => undef,
+  }
+  $read_write_path = $runtime_directory ? {
+    undef   => $socket_dir,
+    default => undef,
+  }
 
   file { $binary:
     ensure => file,
@@ -74,26 +152,31 @@ class gluster_vip::etcd (
     group   => 'root',
     mode    => '0644',
     content => epp('gluster_vip/etcd/gluster-vip-elect.service.epp', {
-        'binary'      => $binary,
-        'config_file' => $config,
+        'binary'            => $binary,
+        'config_file'       => $config,
+        'socket'            => $socket,
+        'runtime_directory' => $runtime_directory,
+        'read_write_path'   => $read_write_path,
     }),
   }
 
-  exec { 'gluster-vip-elect systemctl daemon-reload':
-    command     => ['systemctl', 'daemon-reload'],
-    path        => $facts['path'],
-    refreshonly => true,
-    subscribe   => File[$unit],
-  }
+  if $manage_service {
+    exec { 'gluster-vip-elect systemctl daemon-reload':
+      command     => ['systemctl', 'daemon-reload'],
+      path        => $facts['path'],
+      refreshonly => true,
+      subscribe   => File[$unit],
+    }
 
-  service { 'gluster-vip-elect':
-    ensure    => $service_ensure,
-    enable    => $service_enable,
-    subscribe => [File[$binary], File[$unit], Exec['gluster-vip-elect systemctl daemon-reload']],
-  }
+    service { 'gluster-vip-elect':
+      ensure    => $service_ensure,
+      enable    => $service_enable,
+      subscribe => [File[$binary], File[$unit], Exec['gluster-vip-elect systemctl daemon-reload']],
+    }
 
-  # A new config (endpoints, lease_ttl, node_name) takes effect through a restart.
-  if defined(File[$config]) {
-    File[$config] ~> Service['gluster-vip-elect']
+    # A new config (endpoints, lease_ttl, node_name) takes effect through a restart.
+    if defined(File[$config]) {
+      File[$config] ~> Service['gluster-vip-elect']
+    }
   }
 }

@@ -26,6 +26,8 @@ describe 'gluster_vip::etcd' do
   it { expect(content).to match(%r{^Restart=always$}) }
   it { expect(content).to match(%r{^RuntimeDirectory=gluster-vip$}) }
   it { expect(content).to match(%r{^RuntimeDirectoryMode=0700$}) }
+  it { expect(content).to match(%r{^ProtectSystem=strict$}) }
+  it('needs no other writable path for the default socket') { expect(content).not_to match(%r{ReadWritePaths}) }
   it { is_expected.to contain_exec('gluster-vip-elect systemctl daemon-reload').with(refreshonly: true).that_subscribes_to("File[#{unit}]") }
 
   it 'runs the daemon, enabled, restarted when the binary or the unit change' do
@@ -93,5 +95,117 @@ describe 'gluster_vip::etcd' do
     let(:pre_condition) { '' }
 
     it('fails on the vip class gluster_vip then lacks') { is_expected.to compile.and_raise_error(%r{backend vrrp needs a vip}) }
+  end
+
+  context 'with manage_service => false (no systemd to ask: an image, another supervisor, a test)' do
+    let(:params) { { manage_service: false } }
+
+    it { is_expected.to compile.with_all_deps }
+    it { is_expected.to contain_file('/usr/local/sbin/gluster-vip-elect').with(mode: '0755') }
+    it { is_expected.to contain_file(unit) }
+    it { is_expected.not_to contain_service('gluster-vip-elect') }
+    it { is_expected.not_to contain_exec('gluster-vip-elect systemctl daemon-reload') }
+  end
+
+  context 'with unit_dir' do
+    let(:params) { { unit_dir: '/srv/units' } }
+
+    it { is_expected.to contain_file('/srv/units/gluster-vip-elect.service') }
+    it { is_expected.to contain_exec('gluster-vip-elect systemctl daemon-reload').that_subscribes_to('File[/srv/units/gluster-vip-elect.service]') }
+  end
+
+  # The socket's directory is the only place the unit lets the daemon write (ProtectSystem=strict).
+  describe 'elect_socket' do
+    def with_socket(path, extra = '')
+      "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379'], elect_socket => '#{path}'#{extra} }"
+    end
+
+    context 'in another directory under /run' do
+      let(:pre_condition) { with_socket('/run/gv-b/elect.sock') }
+
+      it('systemd creates it at every start, as the runtime directory') { expect(content).to match(%r{^RuntimeDirectory=gv-b$}) }
+      it { expect(content).not_to match(%r{^RuntimeDirectory=gluster-vip$}) }
+      it { expect(content).not_to match(%r{ReadWritePaths}) }
+      it { expect(content).to match(%r{^# Its socket, root's only: /run/gv-b/elect\.sock \(elect_socket\)\.$}) }
+    end
+
+    context 'nested under /run/gluster-vip' do
+      let(:pre_condition) { with_socket('/run/gluster-vip/a/elect.sock') }
+
+      it { expect(content).to match(%r{^RuntimeDirectory=gluster-vip/a$}) }
+    end
+
+    context 'under /var/run (a link to /run)' do
+      let(:pre_condition) { with_socket('/var/run/gv-c/elect.sock') }
+
+      it { expect(content).to match(%r{^RuntimeDirectory=gv-c$}) }
+    end
+
+    context 'outside /run' do
+      let(:pre_condition) { with_socket('/var/lib/gv/elect.sock') }
+
+      it('the unit makes that directory writable') { expect(content).to match(%r{^ReadWritePaths=/var/lib/gv$}) }
+      it { expect(content).not_to match(%r{RuntimeDirectory}) }
+      it { expect(content).to match(%r{^ProtectSystem=strict$}) }
+    end
+
+    ['/elect.sock', '/run/elect.sock', '/var/run/elect.sock'].each do |path|
+      context "directly in #{File.dirname(path)}" do
+        let(:pre_condition) { with_socket(path) }
+
+        it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: elect_socket '#{Regexp.escape(path)}' is directly in #{Regexp.escape(File.dirname(path))}, which the unit would have to make writable as a whole}) }
+      end
+    end
+
+    { '/tmp/gv/elect.sock' => 'tmp', '/var/tmp/gv/e.sock' => 'var/tmp', '/home/gv/e.sock' => 'home', '/root/e.sock' => 'root',
+      '/run/user/0/e.sock' => 'run/user' }.each do |path, top|
+      context "under /#{top}, which the unit hides" do
+        let(:pre_condition) { with_socket(path) }
+
+        it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: elect_socket '#{Regexp.escape(path)}' is under /#{Regexp.escape(top)}, which the unit hides from the daemon}) }
+      end
+    end
+
+    ['/run/gv b/e.sock', '/run/gv%n/e.sock', '/run/gv/../x/e.sock', '/run/./gv/e.sock', '/run//gv/e.sock'].each do |path|
+      context "with #{path.inspect}" do
+        let(:pre_condition) { with_socket(path) }
+
+        it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: elect_socket '#{Regexp.escape(path)}': the unit can only take a normalized path}) }
+      end
+    end
+  end
+
+  context 'with a binary under /tmp' do
+    let(:params) { { binary: '/tmp/gluster-vip-elect' } }
+
+    it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: binary '/tmp/gluster-vip-elect' is under /tmp, which the unit hides}) }
+  end
+
+  context 'with a config file under /home' do
+    let(:params) { { config_file: '/home/gv/gv.conf' } }
+
+    it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: config_file '/home/gv/gv.conf' is under /home, which the unit hides}) }
+  end
+
+  context 'with a binary path systemd would split' do
+    let(:params) { { binary: '/opt/gv bin/gluster-vip-elect' } }
+
+    it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: binary '/opt/gv bin/gluster-vip-elect': the unit can only take a normalized path}) }
+  end
+
+  context 'with a TLS key under /root' do
+    let(:pre_condition) do
+      "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['https://198.51.100.11:2379'], etcd_cert => '/etc/gv/c.pem', etcd_key => '/root/k.pem' }"
+    end
+
+    it { is_expected.to compile.and_raise_error(%r{gluster_vip::etcd: etcd_key '/root/k.pem' is under /root, which the unit hides}) }
+  end
+
+  context 'with TLS files in /etc' do
+    let(:pre_condition) do
+      "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['https://198.51.100.11:2379'], etcd_ca => '/etc/gv/ca.pem', etcd_cert => '/etc/gv/c.pem', etcd_key => '/etc/gv/k.pem' }"
+    end
+
+    it { is_expected.to compile.with_all_deps }
   end
 end
