@@ -5,7 +5,7 @@ set -eu
 pkgs="puppet facter keepalived ruby-rspec-puppet ruby-puppetlabs-spec-helper
   ruby-rspec-puppet-facts puppet-lint puppet-strings puppet-module-puppetlabs-stdlib
   iproute2 nftables rake time gnuplot-nox util-linux procps puppetserver
-  r10k debootstrap prometheus-node-exporter etcd-server etcd-client"
+  r10k debootstrap prometheus-node-exporter etcd-server etcd-client systemd"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -26,23 +26,14 @@ if [ -n "${GC_ROOT:-}" ]; then
 fi
 started=$(date +%s.%N)
 
-skip_or_fail() {
-  if [ "${CI:-}" = true ]; then
-    echo "acceptance: FAIL: $*" >&2
-    exit 1
-  fi
-  echo "acceptance: SKIP: $*" >&2
-  exit 0
-}
+harness=acceptance
+# shellcheck source=../lib/tap.sh
+. "$root/spec/lib/tap.sh"
 [ "$(id -u)" -eq 0 ] || skip_or_fail "needs root (network namespaces)"
 for tool in ip puppet keepalived timeout setsid; do
   command -v "$tool" >/dev/null || skip_or_fail "needs $tool"
 done
-case $(uname -m) in
-  x86_64) arch=amd64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) skip_or_fail "no gluster-vip binary for $(uname -m)" ;;
-esac
+arch=$(go_arch) || skip_or_fail "no gluster-vip binary for $(uname -m)"
 [ -x "$root/facts.d/.gluster_vip/gluster-vip-linux-$arch" ] ||
   { echo "acceptance: FAIL: $root/facts.d/.gluster_vip/gluster-vip-linux-$arch is missing: run rake build" >&2; exit 1; }
 
@@ -54,16 +45,6 @@ tmp=$(mktemp -d /tmp/pv-acceptance.XXXXXX)
 chmod 0755 "$tmp"
 pids=()
 
-# stop PID: TERM, up to 3 s to exit, then KILL. Only PIDs this script started or that their pidfiles name.
-stop() {
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 30); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -9 "$1" 2>/dev/null || true
-}
-
 cleanup() {
   local rc=$?
   set +e
@@ -74,41 +55,16 @@ cleanup() {
     stop "$pid"
     wait "$pid" 2>/dev/null
   done
-  ip netns del "$a" 2>/dev/null
-  ip netns del "$b" 2>/dev/null
-  ip link del "${a}0" 2>/dev/null
-  if [ "$rc" -ne 0 ] && [ -n "${KEEP_TMP:-}" ]; then
-    echo "acceptance: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
+  remove_two_nodes
+  finish_tmp "$rc"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-passed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok $passed - $*"
-}
-fail() {
-  echo "not ok - $*" >&2
-  exit 1
-}
 
 # --- the two nodes --------------------------------------------------------------------------
-ip netns add "$a"
-ip netns add "$b"
-ip link add "${a}0" type veth peer name "${b}0"
-for ns in "$a" "$b"; do
-  ip link set "${ns}0" netns "$ns"
-  ip -n "$ns" link set "${ns}0" name eth0
-  ip -n "$ns" link set lo up
-  ip -n "$ns" addr add "${addr[$ns]}/24" dev eth0
-  ip -n "$ns" link set eth0 up
-  mkdir -p "$tmp/$ns"
-done
+two_nodes
 
 # The module path: this checkout as gluster_vip (the folder name must be the module's), the
 # example consumer, and Debian's stdlib.

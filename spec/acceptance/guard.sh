@@ -30,6 +30,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 started=$(date +%s.%N)
+harness=guard
+# shellcheck source=../lib/tap.sh
+. "$root/spec/lib/tap.sh"
 
 die() {
   echo "guard: FAIL: $*" >&2
@@ -74,11 +77,7 @@ cleanup() {
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null
   done
-  if [ "$rc" -ne 0 ] && [ -n "${KEEP_TMP:-}" ]; then
-    echo "guard: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
+  finish_tmp "$rc"
   exit "$rc"
 }
 trap cleanup EXIT

@@ -25,23 +25,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 started=$(date +%s.%N)
 
-skip_or_fail() {
-  if [ "${CI:-}" = true ]; then
-    echo "etcd apply: FAIL: $*" >&2
-    exit 1
-  fi
-  echo "etcd apply: SKIP: $*" >&2
-  exit 0
-}
+harness=etcd apply
+# shellcheck source=../lib/tap.sh
+. "$root/spec/lib/tap.sh"
 [ "$(id -u)" -eq 0 ] || skip_or_fail "needs root (network namespaces)"
 for tool in ip puppet facter etcd etcdctl systemd-analyze ruby timeout cmp; do
   command -v "$tool" >/dev/null || skip_or_fail "needs $tool (spec/setup.sh: etcd-server, etcd-client, systemd)"
 done
-case $(uname -m) in
-  x86_64) arch=amd64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) skip_or_fail "no gluster-vip binary for $(uname -m)" ;;
-esac
+arch=$(go_arch) || skip_or_fail "no gluster-vip binary for $(uname -m)"
 fact_bin=$root/facts.d/.gluster_vip/gluster-vip-linux-$arch
 elect_bin=$root/facts.d/.gluster_vip/gluster-vip-elect-linux-$arch
 for f in "$fact_bin" "$elect_bin"; do
@@ -64,16 +55,6 @@ declare -A sock=([$a]=$rundir/elect.sock [$b]=$tmp/$b/sock/elect.sock)
 etcd_pid=""
 declare -A daemon=()
 
-# stop PID: TERM, up to 3 s to exit, then KILL. Only PIDs this script started.
-stop() {
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 30); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -9 "$1" 2>/dev/null || true
-}
-
 cleanup() {
   local rc=$?
   set +e
@@ -86,48 +67,23 @@ cleanup() {
     stop "$etcd_pid"
     wait "$etcd_pid" 2>/dev/null
   fi
-  ip netns del "$a" 2>/dev/null
-  ip netns del "$b" 2>/dev/null
-  ip link del "${a}0" 2>/dev/null
+  remove_two_nodes
   rm -rf "$rundir"
   if [ "$rc" -ne 0 ]; then
     for f in "$tmp"/*/elect.log "$tmp/etcd.log"; do
       [ -f "$f" ] && { echo "--- $f (last 15 lines)" >&2; tail -15 "$f" >&2; }
     done
   fi
-  if [ "$rc" -ne 0 ] && [ -n "${KEEP_TMP:-}" ]; then
-    echo "etcd apply: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
+  finish_tmp "$rc"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-passed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok $passed - $*"
-}
-fail() {
-  echo "not ok - $*" >&2
-  exit 1
-}
-since() { # START: seconds since START (date +%s.%N), one decimal
-  awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"
-}
 
 # --- the two nodes, and etcd in node a ---------------------------------------------------------
-ip netns add "$a"
-ip netns add "$b"
-ip link add "${a}0" type veth peer name "${b}0"
+two_nodes
 for ns in "$a" "$b"; do
-  ip link set "${ns}0" netns "$ns"
-  ip -n "$ns" link set "${ns}0" name eth0
-  ip -n "$ns" link set lo up
-  ip -n "$ns" addr add "${addr[$ns]}/24" dev eth0
-  ip -n "$ns" link set eth0 up
   # What Puppet does not create: the parents of binary and unit_dir.
   mkdir -p "$tmp/$ns/sbin" "$tmp/$ns/systemd"
 done

@@ -32,14 +32,9 @@ version=$(ruby -rjson -e 'puts JSON.parse(File.read(ARGV[0]))["version"]' "$root
 tarball=${1:-$root/pkg/glustervip-gluster_vip-$version.tar.gz}
 case $tarball in /*) ;; *) tarball=$PWD/$tarball ;; esac
 
-skip_or_fail() {
-  if [ "${CI:-}" = true ]; then
-    echo "r10k: FAIL: $*" >&2
-    exit 1
-  fi
-  echo "r10k: SKIP: $*" >&2
-  exit 0
-}
+harness=r10k
+# shellcheck source=../lib/tap.sh
+. "$root/spec/lib/tap.sh"
 [ "$(id -u)" -eq 0 ] || skip_or_fail "needs root (network namespaces)"
 for tool in r10k git puppet ip sha256sum; do
   command -v "$tool" >/dev/null || skip_or_fail "needs $tool (spec/setup.sh installs it)"
@@ -55,26 +50,13 @@ cleanup() {
   local rc=$?
   set +e
   ip netns del "$ns" 2>/dev/null
-  if [ "$rc" -ne 0 ] && [ -n "${KEEP_TMP:-}" ]; then
-    echo "r10k: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
+  finish_tmp "$rc"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-passed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok $passed - $*"
-}
-fail() {
-  echo "not ok - $*" >&2
-  exit 1
-}
 git_q() { git -c user.name=r10k-test -c user.email=r10k-test@example.test -c init.defaultBranch=main "$@" >/dev/null; }
 
 # --- sources -------------------------------------------------------------------------------------
