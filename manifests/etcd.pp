@@ -138,6 +138,13 @@ class gluster_vip::etcd (
     default => undef,
   }
 
+  # The settings the daemon reads, at start only. The unit names them, so that a change of one
+  # restarts the daemon (through the unit), while a change of the others (settle, metrics) leaves
+  # it alone: a restart of the leader is a resignation, and moves the lock.
+  $daemon_keys = ['backend', 'etcd_endpoints', 'node_name', 'lease_ttl', 'etcd_prefix', 'etcd_ca', 'etcd_cert', 'etcd_key',
+  'elect_socket']
+  $daemon_settings = $gluster_vip::settings.filter |$key, $value| { $key in $daemon_keys }
+
   file { $binary:
     ensure => file,
     source => $source,
@@ -157,6 +164,7 @@ class gluster_vip::etcd (
         'socket'            => $socket,
         'runtime_directory' => $runtime_directory,
         'read_write_path'   => $read_write_path,
+        'daemon_settings'   => $daemon_settings,
     }),
   }
 
@@ -174,9 +182,10 @@ class gluster_vip::etcd (
       subscribe => [File[$binary], File[$unit], Exec['gluster-vip-elect systemctl daemon-reload']],
     }
 
-    # A new config (endpoints, lease_ttl, node_name) takes effect through a restart.
+    # The config is written before the daemon (re)starts; its changes that matter to the daemon
+    # restart it through the unit, which names them.
     if defined(File[$config]) {
-      File[$config] ~> Service['gluster-vip-elect']
+      File[$config] -> Service['gluster-vip-elect']
     }
   }
 }

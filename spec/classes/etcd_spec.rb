@@ -72,8 +72,24 @@ describe 'gluster_vip::etcd' do
     it { is_expected.to contain_file('/usr/local/sbin/gluster-vip-elect').with_source('/opt/gv/gluster-vip-elect') }
   end
 
-  it 'restarts the daemon when the config changes' do
-    is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').that_notifies('Service[gluster-vip-elect]')
+  it 'writes the config before the daemon starts, but a change of it alone restarts nothing' do
+    is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').that_comes_before('Service[gluster-vip-elect]')
+    is_expected.not_to contain_file('/etc/gluster-vip/gluster-vip.conf').that_notifies('Service[gluster-vip-elect]')
+  end
+
+  it 'names in the unit what the daemon reads, so that a change of one restarts it through the unit' do
+    expect(content).to include("#   backend = etcd\n#   etcd_endpoints = http://198.51.100.11:2379\n")
+  end
+
+  context 'with settle and the etcd settings' do
+    let(:pre_condition) do
+      "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379'], settle => '30s', lease_ttl => '10s', node_name => 'gv1' }"
+    end
+
+    it('names lease_ttl and node_name, not settle, which only the fact reads') do
+      expect(content).to include("#   node_name = gv1\n#   lease_ttl = 10s\n")
+      expect(content).not_to include('settle')
+    end
   end
 
   context 'with class gluster_vip writing another config file' do
@@ -82,7 +98,7 @@ describe 'gluster_vip::etcd' do
     end
 
     it('runs the daemon on that file') { expect(content).to match(%r{^ExecStart=/usr/local/sbin/gluster-vip-elect --config /srv/gv/gv.conf$}) }
-    it { is_expected.to contain_file('/srv/gv/gv.conf').that_notifies('Service[gluster-vip-elect]') }
+    it { is_expected.to contain_file('/srv/gv/gv.conf').that_comes_before('Service[gluster-vip-elect]') }
   end
 
   context 'with class gluster_vip on backend vrrp' do
