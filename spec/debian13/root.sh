@@ -18,9 +18,9 @@ set -eu
 
 dir=${1:-${GV_TRIXIE_ROOT:-/var/cache/gluster-vip-test/trixie}}
 # What the stage needs inside: Puppet 8 and Facter, keepalived, stdlib, the rspec-puppet suite,
-# puppetserver, and the tools the namespace harnesses and specs call (ip, nft, sysctl, setpriv,
-# unshare, hostname, git).
-packages=puppet-agent,facter,keepalived,iproute2,nftables,procps,util-linux,hostname,git,puppet-module-puppetlabs-stdlib,ruby-rspec-puppet,ruby-puppetlabs-spec-helper,ruby-rspec-puppet-facts,rake,puppetserver
+# puppetserver, the tools the namespace harnesses and specs call (ip, nft, sysctl, setpriv,
+# unshare, hostname, git), and for backend etcd under Puppet 8: etcd 3.5 and systemd-analyze.
+packages=puppet-agent,facter,keepalived,iproute2,nftables,procps,util-linux,hostname,git,puppet-module-puppetlabs-stdlib,ruby-rspec-puppet,ruby-puppetlabs-spec-helper,ruby-rspec-puppet-facts,rake,puppetserver,etcd-server,etcd-client,systemd
 stamp="gluster-vip trixie root v1: $packages"
 
 # A root older than this is rebuilt too, so the stage follows the mirror's point releases.

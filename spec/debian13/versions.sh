@@ -11,7 +11,8 @@ keepalived=$(keepalived --version 2>&1 | sed -n '1s/^Keepalived v\([^ ]*\).*/\1/
 stdlib_version=$(ruby -rjson -e 'puts JSON.parse(File.read(ARGV[0]))["version"]' "$stdlib")
 server=$(dpkg-query -W -f '${Version}' puppetserver)
 rspec_puppet=$(dpkg-query -W -f '${Version}' ruby-rspec-puppet)
-echo "puppet8: $(. /etc/os-release && echo "$PRETTY_NAME"): Puppet $puppet, Facter $facter, keepalived $keepalived, stdlib $stdlib_version, puppetserver $server, rspec-puppet $rspec_puppet"
+etcd=$(dpkg-query -W -f '${Version}' etcd-server)
+echo "puppet8: $(. /etc/os-release && echo "$PRETTY_NAME"): Puppet $puppet, Facter $facter, keepalived $keepalived, stdlib $stdlib_version, puppetserver $server, rspec-puppet $rspec_puppet, etcd $etcd"
 
 case $puppet in
   8.*) ;;

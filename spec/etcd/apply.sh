@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real `puppet apply` of class gluster_vip with backend => 'etcd' and class gluster_vip::etcd on two
 # nodes, each a network namespace (eap<N>a, eap<N>b) joined by a veth pair (198.51.100.61 and .62),
-# against a real single-member etcd (Debian's etcd-server 3.4) that this script starts in node a.
+# against a real single-member etcd (Debian's etcd-server: 3.4 on Debian 12, 3.5 in the Debian 13
+# root with GC_ROOT) that this script starts in node a.
 #
 # It checks, with real Puppet and Facter:
 #   - gluster_vip::etcd installs the daemon (root, 0755, the bytes of facts.d's binary) and writes a
@@ -23,9 +24,14 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
+# GC_ROOT=DIR: run this whole script inside the Debian 13 root DIR (spec/debian13/enter.sh), so the
+# puppet, facter, etcd (3.5) and systemd-analyze it calls are that root's (rake puppet8:etcd).
+if [ -n "${GC_ROOT:-}" ]; then
+  exec env GV_TRIXIE_ROOT="$GC_ROOT" bash "$root/spec/debian13/enter.sh" bash "$root/spec/etcd/apply.sh" "$@"
+fi
 started=$(date +%s.%N)
 
-harness=etcd apply
+harness='etcd apply'
 # shellcheck source=../lib/tap.sh
 . "$root/spec/lib/tap.sh"
 [ "$(id -u)" -eq 0 ] || skip_or_fail "needs root (network namespaces)"
@@ -286,7 +292,9 @@ start() {
   daemon[$ns]=$pid
   sleep 0.2
   kill -0 "$pid" 2>/dev/null || fail "$ns: daemon exited at once: $(tail -3 "$tmp/$ns/elect.log")"
-  [ "$(readlink "/proc/$pid/exe")" = "$tmp/$ns/sbin/gluster-vip-elect" ] || fail "$ns: PID $pid runs $(readlink "/proc/$pid/exe")"
+  # The same file, by device and inode: `ip netns exec` gives the daemon a mount namespace of its
+  # own, and in the Debian 13 root the path readlink shows is the host's, outside the chroot.
+  [ "/proc/$pid/exe" -ef "$tmp/$ns/sbin/gluster-vip-elect" ] || fail "$ns: PID $pid runs $(readlink "/proc/$pid/exe")"
 }
 
 t0=$(date +%s.%N)
