@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -507,4 +508,14 @@ func ParsePeers(s string) ([]netip.Addr, error) {
 		peers = append(peers, a)
 	}
 	return peers, nil
+}
+
+// UnwrapPath drops the *fs.PathError wrapper, whose path the caller
+// names already, so that a message names the path once.
+func UnwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

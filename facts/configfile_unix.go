@@ -33,12 +33,12 @@ func ReadConfigFile(path string, explicit bool, euid int) (Settings, error) {
 		if errors.Is(err, fs.ErrNotExist) && !explicit {
 			return nil, nil
 		}
-		return nil, &ConfigError{Source: path, Err: fmt.Errorf("open: %w", unwrapPath(err))}
+		return nil, &ConfigError{Source: path, Err: fmt.Errorf("open: %w", UnwrapPath(err))}
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, &ConfigError{Source: path, Err: fmt.Errorf("stat: %w", unwrapPath(err))}
+		return nil, &ConfigError{Source: path, Err: fmt.Errorf("stat: %w", UnwrapPath(err))}
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, &ConfigError{Source: path, Err: fmt.Errorf("not a regular file (%s); refusing it", fileType(fi.Mode()))}
@@ -50,7 +50,7 @@ func ReadConfigFile(path string, explicit bool, euid int) (Settings, error) {
 		dirs := []string{filepath.Dir(path)}
 		real, err := realPath(f, path)
 		if err != nil {
-			return nil, &ConfigError{Source: path, Err: fmt.Errorf("resolve links: %w", unwrapPath(err))}
+			return nil, &ConfigError{Source: path, Err: fmt.Errorf("resolve links: %w", UnwrapPath(err))}
 		}
 		if d := filepath.Dir(real); d != dirs[0] {
 			dirs = append(dirs, d)
@@ -58,7 +58,7 @@ func ReadConfigFile(path string, explicit bool, euid int) (Settings, error) {
 		for _, dir := range dirs {
 			di, err := os.Stat(dir)
 			if err != nil {
-				return nil, &ConfigError{Source: path, Err: fmt.Errorf("stat directory %s: %w", dir, unwrapPath(err))}
+				return nil, &ConfigError{Source: path, Err: fmt.Errorf("stat directory %s: %w", dir, UnwrapPath(err))}
 			}
 			if err := checkOwner(di, "directory "+dir); err != nil {
 				return nil, &ConfigError{Source: path, Err: err}
@@ -67,7 +67,7 @@ func ReadConfigFile(path string, explicit bool, euid int) (Settings, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
-		return nil, &ConfigError{Source: path, Err: fmt.Errorf("read: %w", unwrapPath(err))}
+		return nil, &ConfigError{Source: path, Err: fmt.Errorf("read: %w", UnwrapPath(err))}
 	}
 	return ParseConfig(path, data)
 }
@@ -112,13 +112,4 @@ func checkOwner(fi fs.FileInfo, what string) error {
 		return fmt.Errorf("%s is writable by group or other (mode %04o); refusing it (chmod go-w)", what, perm)
 	}
 	return nil
-}
-
-// unwrapPath drops the *PathError wrapper, whose path the caller names already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -81,7 +81,7 @@ func (o *OS) Keepalived(pidfile string) KeepalivedState {
 	k := KeepalivedState{Pidfile: pidfile}
 	data, err := os.ReadFile(pidfile)
 	if err != nil {
-		k.Err = fmt.Errorf("read pidfile: %w", unwrapPath(err))
+		k.Err = fmt.Errorf("read pidfile: %w", UnwrapPath(err))
 		return k
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))

@@ -198,7 +198,7 @@ func tlsConfig(cfg facts.Config) (*tls.Config, error) {
 func checkKeyFile(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("etcd_key %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("etcd_key %s: %w", path, facts.UnwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("etcd_key %s: not a regular file; refusing it", path)
@@ -207,14 +207,6 @@ func checkKeyFile(path string) error {
 		return fmt.Errorf("etcd_key %s: readable or writable by group or other (mode %04o); refusing it (chmod 600)", path, p)
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // listen opens the socket, mode 0600. A stale socket left by a killed
@@ -229,7 +221,7 @@ func listen(path string) (*net.UnixListener, error) {
 			return nil, fmt.Errorf("elect_socket %s: another gluster-vip-elect answers on it", path)
 		}
 		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("elect_socket %s: remove stale socket: %w", path, unwrapPath(err))
+			return nil, fmt.Errorf("elect_socket %s: remove stale socket: %w", path, facts.UnwrapPath(err))
 		}
 	}
 	// The directory stays root's: the fact checks the peer's uid too.
@@ -241,7 +233,7 @@ func listen(path string) (*net.UnixListener, error) {
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("elect_socket %s: chmod: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("elect_socket %s: chmod: %w", path, facts.UnwrapPath(err))
 	}
 	return ln, nil
 }
