@@ -23,16 +23,9 @@ VIP=203.0.113.10
 PORT=9$((100 + $$ % 800))
 TMP=""
 EXPORTER_PID=""
-FAILED=0
-T0=$(date +%s%N)
-
-log() { printf 'metrics [%ss] %s\n' "$(awk -v t="$(($(date +%s%N) - T0))" 'BEGIN { printf "%.1f", t / 1e9 }')" "$*" >&2; }
-die() { printf 'metrics: FAIL: %s\n' "$*" >&2; exit 1; }
-check() { # check DESC CMD...: run CMD, count a failure
-  local desc=$1
-  shift
-  if "$@"; then log "ok: $desc"; else log "FAILED: $desc"; FAILED=1; fi
-}
+harness=metrics
+# shellcheck source=../lib/checks.sh
+. "$REPO/spec/lib/checks.sh"
 
 cleanup() {
   local rc=$? pid
@@ -43,34 +36,22 @@ cleanup() {
     kill -KILL "$EXPORTER_PID" 2>/dev/null
     wait "$EXPORTER_PID" 2>/dev/null
   fi
-  if ip netns list | grep -qw "$NS"; then
-    for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "$NS"
-  fi
+  remove_ns "$NS"
   [ -n "$TMP" ] && rm -rf "$TMP"
   exit "$rc"
 }
 
 # --- prerequisites: every one missing is a failure, never a skip
 missing=()
-[ "$(id -u)" = 0 ] || missing+=("root")
 [ -x "$EXPORTER" ] || missing+=("$EXPORTER (apt-get install prometheus-node-exporter)")
-for c in ip puppet curl ruby; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
-command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
-command -v go >/dev/null 2>&1 || missing+=("go")
-[ -d /usr/share/puppet/modules/stdlib ] || missing+=("puppet-module-puppetlabs-stdlib")
-[ "${#missing[@]}" = 0 ] || die "missing: ${missing[*]}"
+require ip puppet curl ruby
 
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-TMP=$(mktemp -d /tmp/gm-metrics.XXXXXX)
-chmod 0755 "$TMP"
-mkdir -p "$TMP/bin" "$TMP/textfile" "$TMP/etc" "$TMP/modules" "$TMP/puppet"/{conf,var,code,log,run,public}
-ln -s "$REPO" "$TMP/modules/gluster_vip"
-
 log "building the binary"
-(cd "$REPO" && CGO_ENABLED=0 go build -o "$TMP/bin/gluster-vip" ./cmd/gluster-vip) || die "go build"
+module_tmp gm-metrics
+mkdir -p "$TMP/textfile" "$TMP/etc" "$TMP/puppet"/{conf,var,code,log,run,public}
 VERSION=$("$TMP/bin/gluster-vip" version | awk '{print $NF}')
 
 # --- the node: a namespace with a veth pair; the VIP on gm0

@@ -27,44 +27,25 @@ REPO=$(cd "$SELF/../.." && pwd)
 NS="gv$$"
 TMP=""
 KA_PID=""
-FAILED=0
-T0=$(date +%s%N)
-
-log() { printf 'validate [%ss] %s\n' "$(awk -v t="$(($(date +%s%N) - T0))" 'BEGIN { printf "%.1f", t / 1e9 }')" "$*" >&2; }
-die() { printf 'validate: FAIL: %s\n' "$*" >&2; exit 1; }
-check() {
-  local desc=$1
-  shift
-  if "$@"; then log "ok: $desc"; else log "FAILED: $desc"; FAILED=1; fi
-}
+harness=validate
+# shellcheck source=../lib/checks.sh
+. "$REPO/spec/lib/checks.sh"
 
 cleanup() {
   local rc=$? pid
   trap - EXIT INT TERM
-  if ip netns list | grep -qw "$NS"; then
-    for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "$NS"
-  fi
+  remove_ns "$NS"
   [ -n "$TMP" ] && [ "${GV_KEEP:-0}" != 1 ] && rm -rf "$TMP"
   exit "$rc"
 }
 
 missing=()
-[ "$(id -u)" = 0 ] || missing+=("root")
-for c in ip keepalived puppet ruby; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
-command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
-command -v go >/dev/null 2>&1 || missing+=("go")
-[ -d /usr/share/puppet/modules/stdlib ] || missing+=("puppet-module-puppetlabs-stdlib")
-[ "${#missing[@]}" = 0 ] || die "missing: ${missing[*]}"
+require ip keepalived puppet ruby
 
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-TMP=$(mktemp -d /tmp/gv-validate.XXXXXX)
-chmod 0755 "$TMP"
-mkdir -p "$TMP/modules" "$TMP/bin"
-ln -s "$REPO" "$TMP/modules/gluster_vip"
-(cd "$REPO" && CGO_ENABLED=0 go build -o "$TMP/bin/gluster-vip" ./cmd/gluster-vip) || die "go build"
+module_tmp gv-validate
 # The fact (facts.d/gluster_vip) runs the binary in facts.d/.gluster_vip: put this build there,
 # by a rename, so concurrent readers never see half a file.
 case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) die "unsupported arch $(uname -m)" ;; esac
