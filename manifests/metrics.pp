@@ -37,12 +37,8 @@ class gluster_vip::metrics {
     }
   } else {
     $unit = "${gluster_vip::metrics_unit_dir}/gluster-vip-metrics"
-    file { "${unit}.service":
-      ensure  => file,
-      owner   => 'root',
-      group   => 'root',
-      mode    => '0644',
-      content => @("UNIT"),
+    $units = {
+      "${unit}.service" => @("UNIT"),
         # Managed by Puppet (class gluster_vip). Local changes will be overwritten.
         [Unit]
         Description=Write gluster-vip metrics for node_exporter's textfile collector
@@ -51,13 +47,7 @@ class gluster_vip::metrics {
         Type=oneshot
         ExecStart=${script}
         | UNIT
-    }
-    file { "${unit}.timer":
-      ensure  => file,
-      owner   => 'root',
-      group   => 'root',
-      mode    => '0644',
-      content => @("UNIT"),
+      "${unit}.timer"   => @("UNIT"),
         # Managed by Puppet (class gluster_vip). Local changes will be overwritten.
         [Unit]
         Description=Write gluster-vip metrics every ${gluster_vip::metrics_interval}
@@ -70,6 +60,15 @@ class gluster_vip::metrics {
         [Install]
         WantedBy=timers.target
         | UNIT
+    }
+    $units.each |$path, $content| {
+      file { $path:
+        ensure  => file,
+        owner   => 'root',
+        group   => 'root',
+        mode    => '0644',
+        content => $content,
+      }
     }
     # Puppet's systemd provider runs `systemctl daemon-reload` when a unit file changed.
     service { 'gluster-vip-metrics.timer':
