@@ -68,22 +68,30 @@ type ProbeRequest struct {
 	Own bool
 }
 
+// no records a failed check: not the holder, for detail.
+func (f *Facts) no(check, detail string) Facts {
+	f.Checks = append(f.Checks, Check{Name: check, Detail: detail})
+	f.Holder, f.Reason, f.Probe = false, detail, nil
+	return *f
+}
+
+// fail records a check that failed on an error: not the holder, and the
+// error is the fact's.
+func (f *Facts) fail(check string, err error) Facts {
+	f.Err = err
+	return f.no(check, err.Error())
+}
+
+// pass records a check that passed.
+func (f *Facts) pass(check, detail string) {
+	f.Checks = append(f.Checks, Check{Name: check, OK: true, Detail: detail})
+}
+
 // Decide is the whole decision: a pure function of the configuration and
 // the observation. It does no I/O and reads no clock.
 func Decide(cfg Config, obs Observation) Facts {
 	f := Facts{Mode: cfg.Mode, VIP: cfg.VIP, Settle: cfg.Settle, Config: cfg.ConfigFile}
-	no := func(check, detail string) Facts {
-		f.Checks = append(f.Checks, Check{Name: check, Detail: detail})
-		f.Holder, f.Reason, f.Probe = false, detail, nil
-		return f
-	}
-	fail := func(check string, err error) Facts {
-		f.Err = err
-		return no(check, err.Error())
-	}
-	pass := func(check, detail string) {
-		f.Checks = append(f.Checks, Check{Name: check, OK: true, Detail: detail})
-	}
+	no, fail, pass := f.no, f.fail, f.pass
 
 	if cfg.Err != nil {
 		if f.Mode == ModeUnset || !cfg.Configured {
@@ -415,18 +423,7 @@ func since(later, earlier int64) time.Duration {
 // least settle.
 func decideEtcd(f Facts, cfg Config, obs Observation) Facts {
 	f.Backend, f.Mode = BackendEtcd, ModeEtcd
-	no := func(check, detail string) Facts {
-		f.Checks = append(f.Checks, Check{Name: check, Detail: detail})
-		f.Holder, f.Reason = false, detail
-		return f
-	}
-	fail := func(check string, err error) Facts {
-		f.Err = err
-		return no(check, err.Error())
-	}
-	pass := func(check, detail string) {
-		f.Checks = append(f.Checks, Check{Name: check, OK: true, Detail: detail})
-	}
+	no, fail, pass := f.no, f.fail, f.pass
 	pass("config", fmt.Sprintf("backend etcd (%s), election %s, lease_ttl %s", cfg.Sources["backend"], cfg.EtcdPrefix, cfg.LeaseTTL))
 	e := obs.Elect
 	switch {
