@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,6 +35,10 @@ type Facts struct {
 	NodeName string
 	Leader   string
 	Token    int64
+	// Election and Endpoints are the election this fact was decided for:
+	// the config's etcd_prefix and etcd_endpoints.
+	Election  string
+	Endpoints []string
 
 	// Probe, when set, asks the caller to run the probes and decide again:
 	// every other check passed.
@@ -422,7 +427,7 @@ func since(later, earlier int64) time.Duration {
 // the lease can't have expired on the server yet, and it has led for at
 // least settle.
 func decideEtcd(f Facts, cfg Config, obs Observation) Facts {
-	f.Backend, f.Mode = BackendEtcd, ModeEtcd
+	f.Backend, f.Mode, f.Election, f.Endpoints = BackendEtcd, ModeEtcd, cfg.EtcdPrefix, cfg.EtcdEndpoints
 	no, fail, pass := f.no, f.fail, f.pass
 	pass("config", fmt.Sprintf("backend etcd (%s), election %s, lease_ttl %s", cfg.Sources["backend"], cfg.EtcdPrefix, cfg.LeaseTTL))
 	e := obs.Elect
@@ -437,7 +442,14 @@ func decideEtcd(f Facts, cfg Config, obs Observation) Facts {
 	if cfg.NodeName != "" && a.NodeName != cfg.NodeName {
 		return fail("daemon", fmt.Errorf("gluster-vip-elect at %s campaigns as %q, but node_name is %q (%s)", e.Socket, a.NodeName, cfg.NodeName, cfg.Sources["node_name"]))
 	}
-	pass("daemon", fmt.Sprintf("gluster-vip-elect pid %d answered as %q (%s)", a.PID, a.NodeName, e.Socket))
+	// The daemon reads its config at start: until it restarts on a new
+	// one, it campaigns in the old election, whose leadership is no lock
+	// for the new one (another node may lead there already).
+	if a.Prefix != cfg.EtcdPrefix || !slices.Equal(a.Endpoints, cfg.EtcdEndpoints) {
+		return fail("daemon", fmt.Errorf("gluster-vip-elect at %s campaigns in election %s on %s, but the config names election %s on %s (%s); it takes a new config when it restarts",
+			e.Socket, a.Prefix, strings.Join(a.Endpoints, ","), cfg.EtcdPrefix, strings.Join(cfg.EtcdEndpoints, ","), cfg.Sources["etcd_endpoints"]))
+	}
+	pass("daemon", fmt.Sprintf("gluster-vip-elect pid %d answered as %q in election %s (%s)", a.PID, a.NodeName, a.Prefix, e.Socket))
 	if a.Error != "" {
 		return fail("etcd", fmt.Errorf("gluster-vip-elect could not confirm with etcd: %s", a.Error))
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+var etcdEPs = []string{"http://198.51.100.11:2379", "https://[2001:db8::1]:2379"}
+
 var etcdFile = Settings{"backend": {"etcd", "f:1"}, "etcd_endpoints": {"http://198.51.100.11:2379, https://[2001:db8::1]:2379", "f:2"}}
 
 func TestMergeBackend(t *testing.T) {
@@ -74,7 +76,7 @@ func TestDecideEtcd(t *testing.T) {
 	cfg := Merge(nil, etcdFile, "f", nil)
 	require.NoError(t, cfg.Err)
 	s := int64(time.Second)
-	held := elect.Answer{PID: 42, NodeName: "gv1", Leader: "gv1", Holder: true, Key: "/gluster-vip/election/1", Token: 7, Lease: 0x1f,
+	held := elect.Answer{PID: 42, NodeName: "gv1", Prefix: DefaultEtcdPrefix, Endpoints: etcdEPs, Leader: "gv1", Holder: true, Key: "/gluster-vip/election/1", Token: 7, Lease: 0x1f,
 		HeldSince: 100 * s, Deadline: 120 * s}
 	for name, tc := range map[string]struct {
 		elect  *ElectState
@@ -85,15 +87,17 @@ func TestDecideEtcd(t *testing.T) {
 		"holder":         {&ElectState{Answer: held, Now: 110 * s}, true, false, `"gv1" leads the etcd election, token 7, for 10s`},
 		"not asked":      {nil, false, true, "backend etcd: gluster-vip-elect was not asked"},
 		"daemon dead":    {&ElectState{Err: errors.New("connect: connection refused")}, false, true, "connect: connection refused"},
-		"etcd error":     {&ElectState{Answer: elect.Answer{NodeName: "gv1", Error: "confirm: context deadline exceeded"}, Now: 110 * s}, false, true, "gluster-vip-elect could not confirm with etcd: confirm: context deadline exceeded"},
-		"follower":       {&ElectState{Answer: elect.Answer{NodeName: "gv2", Leader: "gv1"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: gv1)`},
-		"no leader":      {&ElectState{Answer: elect.Answer{NodeName: "gv2"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: unknown)`},
+		"etcd error":     {&ElectState{Answer: elect.Answer{NodeName: "gv1", Prefix: DefaultEtcdPrefix, Endpoints: etcdEPs, Error: "confirm: context deadline exceeded"}, Now: 110 * s}, false, true, "gluster-vip-elect could not confirm with etcd: confirm: context deadline exceeded"},
+		"follower":       {&ElectState{Answer: elect.Answer{NodeName: "gv2", Prefix: DefaultEtcdPrefix, Endpoints: etcdEPs, Leader: "gv1"}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: gv1)`},
+		"no leader":      {&ElectState{Answer: elect.Answer{NodeName: "gv2", Prefix: DefaultEtcdPrefix, Endpoints: etcdEPs}, Now: 110 * s}, false, false, `"gv2" is not the election's leader (leader: unknown)`},
 		"lease expired":  {&ElectState{Answer: held, Now: 121 * s}, false, false, "the lease's deadline passed 1s ago without a renewal"},
 		"at deadline":    {&ElectState{Answer: held, Now: 120 * s}, false, false, "the lease's deadline passed 0s ago without a renewal"},
 		"settling":       {&ElectState{Answer: held, Now: 102 * s}, false, false, "leader for 2s, less than settle 5s"},
 		"future":         {&ElectState{Answer: held, Now: 99 * s}, false, true, "gluster-vip-elect says it leads since a time still to come (1s from now)"},
 		"deadline wraps": {&ElectState{Answer: func() elect.Answer { a := held; a.Deadline = math.MinInt64 + 5; return a }(), Now: 110 * s}, false, false, "the lease's deadline passed 2562047h47m16.85s ago without a renewal"},
 		"won at boot":    {&ElectState{Answer: func() elect.Answer { a := held; a.HeldSince = math.MinInt64; return a }(), Now: 110 * s}, false, true, "gluster-vip-elect gave no valid time of winning (-9223372036854775808)"},
+		"old election":   {&ElectState{Socket: "/run/s", Answer: func() elect.Answer { a := held; a.Prefix = "/old"; return a }(), Now: 110 * s}, false, true, "gluster-vip-elect at /run/s campaigns in election /old on http://198.51.100.11:2379,https://[2001:db8::1]:2379, but the config names election /gluster-vip/election on http://198.51.100.11:2379,https://[2001:db8::1]:2379 (f:2); it takes a new config when it restarts"},
+		"other etcd":     {&ElectState{Socket: "/run/s", Answer: func() elect.Answer { a := held; a.Endpoints = []string{"http://203.0.113.5:2379"}; return a }(), Now: 110 * s}, false, true, "gluster-vip-elect at /run/s campaigns in election /gluster-vip/election on http://203.0.113.5:2379, but the config names election /gluster-vip/election on http://198.51.100.11:2379,https://[2001:db8::1]:2379 (f:2); it takes a new config when it restarts"},
 		"zero token":     {&ElectState{Answer: func() elect.Answer { a := held; a.Token = 0; return a }(), Now: 110 * s}, false, false, `"gv1" is not the election's leader (leader: gv1)`},
 	} {
 		f := Decide(cfg, Observation{Elect: tc.elect})
@@ -136,10 +140,11 @@ func TestEvaluateEtcdObservesOnlyTheDaemon(t *testing.T) {
 func TestRenderEtcd(t *testing.T) {
 	cfg := Merge(nil, etcdFile, "f", nil)
 	s := int64(time.Second)
-	f := Decide(cfg, Observation{Elect: &ElectState{Answer: elect.Answer{NodeName: "gv1", Leader: "gv1", Holder: true, Token: 7, HeldSince: s, Deadline: 20 * s}, Now: 11 * s}})
+	f := Decide(cfg, Observation{Elect: &ElectState{Answer: elect.Answer{NodeName: "gv1", Prefix: DefaultEtcdPrefix, Endpoints: etcdEPs, Leader: "gv1", Holder: true, Token: 7, HeldSince: s, Deadline: 20 * s}, Now: 11 * s}})
 	var b strings.Builder
 	require.NoError(t, Render(&b, "json", f, Meta{Command: "/x", Version: "t"}))
-	for _, want := range []string{`"backend": "etcd"`, `"node_name": "gv1"`, `"leader": "gv1"`, `"token": 7`, `"mode": "etcd"`, `"held_for": 10`, `"gluster_vip_holder": true`} {
+	for _, want := range []string{`"backend": "etcd"`, `"node_name": "gv1"`, `"leader": "gv1"`, `"token": 7`, `"mode": "etcd"`, `"held_for": 10`, `"gluster_vip_holder": true`,
+		`"election": "/gluster-vip/election"`, `"etcd_endpoints": "http://198.51.100.11:2379,https://[2001:db8::1]:2379"`} {
 		assert.Contains(t, b.String(), want)
 	}
 	// The VRRP fact has none of these keys.
@@ -153,14 +158,14 @@ func TestRenderEtcd(t *testing.T) {
 func TestExplainEtcd(t *testing.T) {
 	cfg := Merge(nil, etcdFile, "f", nil)
 	s := int64(time.Second)
-	obs := Observation{Elect: &ElectState{Socket: "/run/s", Answer: elect.Answer{PID: 9, NodeName: "gv2", Leader: "gv1", Lease: 0x1f,
+	obs := Observation{Elect: &ElectState{Socket: "/run/s", Answer: elect.Answer{PID: 9, NodeName: "gv2", Prefix: DefaultEtcdPrefix, Endpoints: etcdEPs, Leader: "gv1", Lease: 0x1f,
 		Error: "read the election's leader: context deadline exceeded"}, Now: 11 * s}}
 	f := Decide(cfg, obs)
 	var b strings.Builder
 	require.NoError(t, Explain(&b, cfg, obs, f, Meta{Command: "/x", Version: "t"}))
 	for _, want := range []string{
 		"Decision: this node is",
-		`  gluster-vip-elect: pid 9, node "gv2", leader "gv1", holder false, token 0, lease 1f (/run/s)`,
+		`  gluster-vip-elect: pid 9, node "gv2", election /gluster-vip/election on http://198.51.100.11:2379,https://[2001:db8::1]:2379, leader "gv1", holder false, token 0, lease 1f (/run/s)`,
 		"  etcd: read the election's leader: context deadline exceeded",
 	} {
 		assert.Contains(t, b.String(), want)

@@ -81,7 +81,7 @@ func FuzzParseDuration(f *testing.F) {
 func FuzzElectAnswer(f *testing.F) {
 	s := int64(time.Second)
 	for _, a := range []elect.Answer{
-		{PID: 9, NodeName: "gv1", Leader: "gv1", Holder: true, Token: 7, Lease: 0x1f, HeldSince: 100 * s, Deadline: 120 * s},
+		{PID: 9, NodeName: "gv1", Prefix: DefaultEtcdPrefix, Endpoints: []string{"http://198.51.100.11:2379"}, Leader: "gv1", Holder: true, Token: 7, Lease: 0x1f, HeldSince: 100 * s, Deadline: 120 * s},
 		{NodeName: "gv2", Leader: "gv1"},
 		{NodeName: "gv1", Error: "confirm: context deadline exceeded"},
 		{NodeName: "gv1", Holder: true, Token: 7, HeldSince: 100 * s, Deadline: math.MinInt64 + 5},
@@ -112,6 +112,8 @@ func FuzzElectAnswer(f *testing.F) {
 				t.Fatalf("holder on %+v", a)
 			case a.Deadline <= now:
 				t.Fatalf("holder with the deadline %d not after now %d", a.Deadline, now)
+			case a.Prefix != cfg.EtcdPrefix || strings.Join(a.Endpoints, ",") != strings.Join(cfg.EtcdEndpoints, ","):
+				t.Fatalf("holder for the election %s on %v, configured %s on %v", a.Prefix, a.Endpoints, cfg.EtcdPrefix, cfg.EtcdEndpoints)
 			case a.HeldSince > now || now-a.HeldSince < int64(cfg.Settle):
 				t.Fatalf("holder since %d at %d, settle %s", a.HeldSince, now, cfg.Settle)
 			}

@@ -89,7 +89,8 @@ func (f Facts) tree(m Meta) []field {
 			token = int(f.Token)
 		}
 		body = append(body, field{"backend", string(f.Backend)}, field{"node_name", str(f.NodeName)},
-			field{"leader", str(f.Leader)}, field{"token", token})
+			field{"leader", str(f.Leader)}, field{"token", token},
+			field{"election", str(f.Election)}, field{"etcd_endpoints", str(strings.Join(f.Endpoints, ","))})
 	}
 	return []field{{"gluster_vip_holder", f.Holder}, {"gluster_vip", body}}
 }
@@ -307,8 +308,8 @@ func Explain(w io.Writer, cfg Config, obs Observation, f Facts, m Meta) error {
 			fmt.Fprintf(&b, "  gluster-vip-elect: %v\n", e.Err)
 		} else {
 			a := e.Answer
-			fmt.Fprintf(&b, "  gluster-vip-elect: pid %d, node %q, leader %q, holder %v, token %d, lease %x (%s)\n",
-				a.PID, a.NodeName, a.Leader, a.Holder, a.Token, a.Lease, e.Socket)
+			fmt.Fprintf(&b, "  gluster-vip-elect: pid %d, node %q, election %s on %s, leader %q, holder %v, token %d, lease %x (%s)\n",
+				a.PID, a.NodeName, a.Prefix, strings.Join(a.Endpoints, ","), a.Leader, a.Holder, a.Token, a.Lease, e.Socket)
 			if a.Error != "" {
 				fmt.Fprintf(&b, "  etcd: %s\n", a.Error)
 			}

@@ -2,8 +2,9 @@
 #
 # The fact describes the config of the previous run. On a node's first run, or on the run that
 # changes `vip` or `mode`, it describes another config, and its holder bit must not be trusted.
-# Under backend etcd, the fact must come from backend etcd (and name this node's `node_name`, when
-# set); under vrrp, from vrrp. Addresses are compared as strings, so an unusual spelling of an IPv6 address counts as a
+# Under backend etcd, the fact must come from backend etcd, for the same election (`etcd_prefix`
+# and `etcd_endpoints`) and this node's `node_name` when set; under vrrp, from vrrp. Addresses are
+# compared as strings, so an unusual spelling of an IPv6 address counts as a
 # mismatch: that only hands the decision to the apply-time check.
 #
 # @api private
@@ -14,8 +15,12 @@
 function gluster_vip::fact_describes(Hash[String[1], String] $settings) >> Boolean {
   $fact = $facts['gluster_vip']
   if $settings['backend'] == 'etcd' {
-    # Backend etcd: a fact of the etcd backend, for this node's name when the catalog sets one.
+    # Backend etcd: a fact of the etcd backend, for this catalog's election (prefix and etcd
+    # cluster) and this node's name when the catalog sets one. A fact of another election says
+    # nothing of this one, where another node may lead.
     ($fact =~ Hash and $fact['backend'] == 'etcd' and $fact['mode'] == 'etcd'
+      and $fact['election'] == pick($settings['etcd_prefix'], '/gluster-vip/election')
+      and $fact['etcd_endpoints'] == $settings['etcd_endpoints']
       and ($settings['node_name'] =~ Undef or $fact['node_name'] == $settings['node_name']))
   } elsif $fact =~ Hash and $fact['backend'] =~ Undef {
     $fact_vip = $fact['vip'] ? { undef => '', default => String($fact['vip']) }

@@ -429,8 +429,8 @@ func (d *daemon) answer(c *net.UnixConn) {
 
 func (d *daemon) confirm() elect.Answer {
 	d.mu.Lock()
-	a := elect.Answer{PID: os.Getpid(), NodeName: d.name, Key: d.key, Token: d.token, Lease: int64(d.lease),
-		HeldSince: d.heldSince, Deadline: d.deadline}
+	a := elect.Answer{PID: os.Getpid(), NodeName: d.name, Prefix: d.cfg.EtcdPrefix, Endpoints: d.cfg.EtcdEndpoints,
+		Key: d.key, Token: d.token, Lease: int64(d.lease), HeldSince: d.heldSince, Deadline: d.deadline}
 	leader := d.leader
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), elect.ConfirmTimeout)

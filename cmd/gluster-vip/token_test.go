@@ -32,9 +32,10 @@ func TestEtcdBackend(t *testing.T) {
 	bin, _ := tools(t)
 	env := map[string]string{"PATH": bin, "GLUSTER_VIP_TOKEN": "1"}
 	s := int64(time.Second)
-	leads := electNode{state: facts.ElectState{Answer: elect.Answer{PID: 9, NodeName: "gv1", Leader: "gv1", Holder: true, Key: "/k", Token: 42,
+	eps := []string{"http://198.51.100.11:2379"}
+	leads := electNode{state: facts.ElectState{Answer: elect.Answer{PID: 9, NodeName: "gv1", Prefix: facts.DefaultEtcdPrefix, Endpoints: eps, Leader: "gv1", Holder: true, Key: "/k", Token: 42,
 		Lease: 5, HeldSince: 10 * s, Deadline: 40 * s}, Now: 30 * s}}
-	follows := electNode{state: facts.ElectState{Answer: elect.Answer{PID: 9, NodeName: "gv2", Leader: "gv1"}, Now: 30 * s}}
+	follows := electNode{state: facts.ElectState{Answer: elect.Answer{PID: 9, NodeName: "gv2", Prefix: facts.DefaultEtcdPrefix, Endpoints: eps, Leader: "gv1"}, Now: 30 * s}}
 	dead := electNode{state: facts.ElectState{Err: errors.New("gluster-vip-elect: connect /run/gluster-vip/elect.sock: connection refused (is the daemon running?)")}}
 	flags := []string{"--backend=etcd", "--etcd_endpoints=http://198.51.100.11:2379"}
 

@@ -31,6 +31,11 @@ const (
 type Answer struct {
 	PID      int    `json:"pid"`
 	NodeName string `json:"node_name"`
+	// Prefix and Endpoints name the election the daemon campaigns in, from
+	// the config it read at start: a fact or check given another config
+	// must not take this daemon's leadership for its own.
+	Prefix    string   `json:"prefix"`
+	Endpoints []string `json:"endpoints"`
 	// Leader is the election's leader's name as etcd last told, "" if unknown.
 	Leader string `json:"leader"`
 	// Holder: this daemon is the leader, and a linearizable read just

@@ -433,7 +433,8 @@ describe 'gluster_vip::exec' do
     let(:check) do
       [binary, 'check', '--config=/etc/gluster-vip/gluster-vip.conf', '--settle=5s', '--backend=etcd', '--etcd_endpoints=http://198.51.100.11:2379']
     end
-    let(:etcd_fact) { { 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0 } }
+    let(:etcd_fact) { { 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0,
+                        'election' => '/gluster-vip/election', 'etcd_endpoints' => 'http://198.51.100.11:2379' } }
 
     context 'on the leader' do
       let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => true)) }
@@ -447,6 +448,12 @@ describe 'gluster_vip::exec' do
       let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => false)) }
 
       include_examples 'dropped'
+    end
+
+    context 'on the run that moves to another election (the fact is of the old one)' do
+      let(:facts) { gluster_vip_fact(etcd_fact.merge('holder' => false, 'election' => '/gv/old')) }
+
+      include_examples 'kept'
     end
 
     context 'on the run that switches from vrrp (the fact is a VRRP fact)' do

@@ -33,11 +33,17 @@ describe 'gluster_vip::fact_describes' do
   end
 
   context 'with a fact of backend etcd' do
-    let(:facts) { gluster_vip_fact('mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1') }
+    let(:facts) do
+      gluster_vip_fact('mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'election' => '/gluster-vip/election',
+                       'etcd_endpoints' => 'http://198.51.100.11:2379,http://198.51.100.12:2379')
+    end
+    let(:etcd) { { 'backend' => 'etcd', 'etcd_endpoints' => 'http://198.51.100.11:2379,http://198.51.100.12:2379' } }
 
-    it { is_expected.to run.with_params('backend' => 'etcd', 'etcd_endpoints' => 'http://198.51.100.11:2379').and_return(true) }
-    it { is_expected.to run.with_params('backend' => 'etcd', 'node_name' => 'gv1').and_return(true) }
-    it('not for another node name') { is_expected.to run.with_params('backend' => 'etcd', 'node_name' => 'gv2').and_return(false) }
+    it { is_expected.to run.with_params(etcd).and_return(true) }
+    it { is_expected.to run.with_params(etcd.merge('node_name' => 'gv1', 'etcd_prefix' => '/gluster-vip/election')).and_return(true) }
+    it('not for another node name') { is_expected.to run.with_params(etcd.merge('node_name' => 'gv2')).and_return(false) }
+    it('not for another election') { is_expected.to run.with_params(etcd.merge('etcd_prefix' => '/gv/c2')).and_return(false) }
+    it('not for another etcd cluster') { is_expected.to run.with_params(etcd.merge('etcd_endpoints' => 'http://203.0.113.5:2379')).and_return(false) }
     it('not for a VRRP catalog') { is_expected.to run.with_params('vip' => '').and_return(false) }
     it { is_expected.to run.with_params('vip' => '203.0.113.10').and_return(false) }
   end

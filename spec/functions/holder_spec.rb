@@ -108,7 +108,8 @@ describe 'gluster_vip::holder' do
 
   context 'with backend etcd' do
     let(:etcd) { "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['http://198.51.100.11:2379']" }
-    let(:etcd_fact) { { 'holder' => true, 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0 } }
+    let(:etcd_fact) { { 'holder' => true, 'mode' => 'etcd', 'vip' => nil, 'backend' => 'etcd', 'node_name' => 'gv1', 'held_for' => 12.0,
+                        'election' => '/gluster-vip/election', 'etcd_endpoints' => 'http://198.51.100.11:2379' } }
 
     # [catalog's extra parameters, the fact (nil: a VRRP holder's), expected]
     {
@@ -116,6 +117,7 @@ describe 'gluster_vip::holder' do
       'with a VRRP holder fact (the run that switches backends)' => ['', nil, false],
       'with a leader that settled less than the catalog asks' => [", settle => '30s'", {}, false],
       'with a leader of another node_name' => [", node_name => 'gv2'", {}, false],
+      'with a leader in the election the catalog leaves' => [", etcd_prefix => '/gv/c2'", {}, false],
     }.each do |name, (extra, fact, want)|
       context name do
         let(:pre_condition) { "#{etcd}#{extra} }" }
