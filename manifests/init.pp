@@ -240,6 +240,15 @@ class gluster_vip (
     'elect_socket'       => $elect_socket,
   }.filter |$key, $value| { $value =~ NotUndef }
 
+  # A value is one line of the file: a line break in one (stdlib 8's Stdlib::Absolutepath lets one
+  # through) would write another key, such as `probe = 0s`, and under gluster_vip::etcd a line
+  # into its unit; other control characters have no place in a path or a name either.
+  $settings.each |$key, $value| {
+    if $value =~ /[[:cntrl:]]/ {
+      fail("gluster_vip: ${key} ${String($value, '%p')} holds a control character (a line break?); refusing it")
+    }
+  }
+
   # The same settings as flags, for `gluster-vip check`: flags beat the config file, so the check
   # decides with what this catalog writes even when the file on disk is older. `--vip=` (with the
   # `=`) keeps an empty VIP a value.

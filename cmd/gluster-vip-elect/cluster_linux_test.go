@@ -398,6 +398,24 @@ func TestEtcdCluster(t *testing.T) {
 		require.Empty(t, string(out))
 	})
 
+	t.Run("a config for another election: the leader's daemon is no lock for it until it restarts", func(t *testing.T) {
+		b, err := os.ReadFile(leader.conf)
+		require.NoError(t, err)
+		moved := filepath.Join(leader.dir, "moved.conf")
+		require.NoError(t, os.WriteFile(moved, []byte(strings.Replace(string(b), "etcd_prefix = /gv-test", "etcd_prefix = /gv-moved", 1)), 0o644))
+		f := c.fact(&node{name: leader.name, conf: moved})
+		require.False(t, f.holder, "the leader's daemon, in election /gv-test, does not make it the holder of /gv-moved")
+		require.Contains(t, f.err, "campaigns in election /gv-test on ")
+		require.Contains(t, f.err, "but the config names election /gv-moved on ")
+		cmd := exec.Command(c.factBin, "run", "--config", moved, "--", "sh", "-c", "echo ran")
+		out, err := cmd.Output()
+		var ee *exec.ExitError
+		require.True(t, errors.As(err, &ee), "run for the other election fails: %v", err)
+		require.Equal(t, 125, ee.ExitCode())
+		require.Empty(t, string(out))
+		t.Logf("%s with a config for /gv-moved: %s", leader.name, f.err)
+	})
+
 	t.Run("TLS to a plain etcd: holder false with the error, the daemon exits 1", func(t *testing.T) {
 		n := c.nodes[0]
 		bad := &node{name: "tls", dir: n.dir, conf: filepath.Join(n.dir, "tls.conf")}

@@ -61,6 +61,9 @@ describe 'gluster_vip' do
     { vip: '203.0.113.10', lease_ttl: '10s' } => %r{gluster_vip: lease_ttl: only for backend etcd, but backend is vrrp},
     { vip: '203.0.113.10', etcd_endpoints: ['http://198.51.100.11:2379'] } => %r{etcd_endpoints: only for backend etcd},
     {} => %r{backend vrrp needs a vip},
+    { backend: 'etcd', etcd_endpoints: ['http://198.51.100.11:2379'], etcd_ca: "/etc/gv/ca.pem\rbackend = vrrp" } =>
+      %r{gluster_vip: etcd_ca "/etc/gv/ca.pem\\rbackend = vrrp" holds a control character},
+    { vip: '203.0.113.10', keepalived_pidfile: "/run/k.pid\tprobe" } => %r{gluster_vip: keepalived_pidfile "/run/k.pid\\tprobe" holds a control character},
   }.each do |p, err|
     context "with #{p}" do
       let(:params) { p }
