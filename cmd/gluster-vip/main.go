@@ -188,12 +188,10 @@ func (a *app) answer(inv invocation, meta facts.Meta, cfg facts.Config, f facts.
 			fmt.Fprintf(a.stderr, "gluster-vip run: not the holder, did not run: %s\n", f.Reason)
 			return exitRunNotHolder
 		}
-		// The environment passes through unchanged, but for backend
-		// etcd's fencing token (and only under that backend).
-		env := a.environ()
-		if f.Backend == facts.BackendEtcd {
-			env = withToken(env, f.Token)
-		}
+		// The environment passes through unchanged, but for the fencing
+		// token: backend etcd's, and under vrrp none, not even the
+		// caller's, which a command that checks tokens would believe.
+		env := withToken(a.environ(), f.Token)
 		if err := a.exec(path, inv.command, env); err != nil {
 			fmt.Fprintf(a.stderr, "gluster-vip run: %s: cannot execute: %v\n", path, err)
 			return exitRunCannotExec
@@ -256,14 +254,18 @@ func (a *app) failSafe(inv invocation, meta facts.Meta, err error) int {
 // leader key's create revision, which grows with every new leader.
 const TokenEnv = "GLUSTER_VIP_TOKEN"
 
-// withToken sets TokenEnv in env, dropping any value the caller had: a
-// stale token passed through would defeat the fence.
+// withToken sets TokenEnv in env to token, or leaves it out when token is
+// 0 (no token: backend vrrp), dropping any value the caller had: a stale
+// or forged token passed through would defeat the fence.
 func withToken(env []string, token int64) []string {
 	out := make([]string, 0, len(env)+1)
 	for _, kv := range env {
 		if !strings.HasPrefix(kv, TokenEnv+"=") {
 			out = append(out, kv)
 		}
+	}
+	if token <= 0 {
+		return out
 	}
 	return append(out, fmt.Sprintf("%s=%d", TokenEnv, token))
 }

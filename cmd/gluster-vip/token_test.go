@@ -16,6 +16,8 @@ func TestWithToken(t *testing.T) {
 	env := []string{"PATH=/bin", "GLUSTER_VIP_TOKEN=3", "GLUSTER_VIP_TOKENS=x", "HOME=/root"}
 	assert.Equal(t, []string{"PATH=/bin", "GLUSTER_VIP_TOKENS=x", "HOME=/root", "GLUSTER_VIP_TOKEN=9"}, withToken(env, 9),
 		"a token passed in by the caller is replaced, never passed through")
+	assert.Equal(t, []string{"PATH=/bin", "GLUSTER_VIP_TOKENS=x", "HOME=/root"}, withToken(env, 0),
+		"without a token (backend vrrp), the caller's is dropped")
 }
 
 // electNode is a node whose gluster-vip-elect answers as given.
