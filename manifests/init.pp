@@ -240,9 +240,9 @@ class gluster_vip (
     'elect_socket'       => $elect_socket,
   }.filter |$key, $value| { $value =~ NotUndef }
 
-  # A value is one line of the file: a line break in one (stdlib 8's Stdlib::Absolutepath lets one
-  # through) would write another key, such as `probe = 0s`, and under gluster_vip::etcd a line
-  # into its unit; other control characters have no place in a path or a name either.
+  # A value is one line of the file: a line break in one (older stdlib releases' Stdlib::Unixpath,
+  # `^...$`, lets one through) would write another key, such as `probe = 0s`, and under
+  # gluster_vip::etcd a line into its unit; no control character belongs in a path or a name.
   $settings.each |$key, $value| {
     if $value =~ /[[:cntrl:]]/ {
       fail("gluster_vip: ${key} ${String($value, '%p')} holds a control character (a line break?); refusing it")
