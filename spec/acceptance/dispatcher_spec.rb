@@ -85,10 +85,12 @@ describe 'facts.d/gluster_vip' do
     end
 
     it 'exits 125 for run, without running the command' do
-      marker = File.join(Dir.mktmpdir('gv-disp'), 'ran')
-      out, err, status = run(path, 'run', '--vip=', '--', 'touch', marker)
-      expect([out, status.exitstatus, File.exist?(marker)]).to eq(['', 125, false])
-      expect(err).to eq("gluster-vip run: error, did not run: no gluster-vip binary for architecture riscv64\n")
+      Dir.mktmpdir('gv-disp') do |dir|
+        marker = File.join(dir, 'ran')
+        out, err, status = run(path, 'run', '--vip=', '--', 'touch', marker)
+        expect([out, status.exitstatus, File.exist?(marker)]).to eq(['', 125, false])
+        expect(err).to eq("gluster-vip run: error, did not run: no gluster-vip binary for architecture riscv64\n")
+      end
     end
 
     [['--vip=', 'check'], ['--', 'check'], ['--bogus', 'check']].each do |args|
