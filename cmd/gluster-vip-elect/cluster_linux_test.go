@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gluster-vip/gluster-vip/facts/elect"
 	"github.com/stretchr/testify/require"
 )
 
@@ -552,6 +553,47 @@ func TestEtcdCluster(t *testing.T) {
 		require.Less(t, lastHeld, firstNew, "the old leader stops before the new one starts")
 		sh(t, "ip", "-n", c.brns, "link", "set", leader.veth, "master", "br0")
 		leader, tok1 = c.byName(next), tok2
+		c.waitHealthy(t)
+	})
+
+	t.Run("the leader's daemon paused past its lease: on waking it holds nothing", func(t *testing.T) {
+		// A stopped VM or a long GC pause: the process keeps believing it
+		// leads, its lease expires on the server, and another node takes over.
+		time.Sleep(2 * time.Second)
+		leader.mu.Lock()
+		pid := leader.daemon.Process.Pid
+		leader.mu.Unlock()
+		stopped := time.Since(c.start)
+		require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+		defer syscall.Kill(pid, syscall.SIGCONT)
+		next, tok2, all := c.waitHolder(t, testTTL+testSettle+slack+elect.AskTimeout, leader.name)
+		var firstNew time.Duration = -1
+		for _, f := range all {
+			if f.holder && f.node == next.name && (firstNew < 0 || f.start < firstNew) {
+				firstNew = f.start
+			}
+		}
+		require.Greater(t, tok2, tok1, "the token grows with the new leader")
+		require.NoError(t, syscall.Kill(pid, syscall.SIGCONT))
+		woke := time.Since(c.start)
+		// At once after waking, before it notices anything, the old leader
+		// must not hold: its deadline has passed, and its read finds its key
+		// gone.
+		f := c.fact(leader)
+		require.False(t, f.holder, "%s holds after waking from a pause past its lease: %s", leader.name, f.reason)
+		marker := filepath.Join(leader.dir, "ran-after-pause")
+		err := exec.Command(c.factBin, "run", "--config", leader.conf, "--", "touch", marker).Run()
+		var ee *exec.ExitError
+		require.True(t, errors.As(err, &ee), "run on the woken leader: %v", err)
+		require.NoFileExists(t, marker)
+		after := c.poll(2*time.Second, nil)
+		noOverlap(t, append(all, after...))
+		for _, f := range after {
+			require.False(t, f.holder && f.node == leader.name, "%s holds again at %s: %s", f.node, f.start, f.reason)
+		}
+		t.Logf("SIGSTOP of %s's daemon: %s holds from %s (token %d -> %d); woken at %s, its fact: %s; run exited %d",
+			leader.name, next.name, fmtRel(firstNew, stopped), tok1, tok2, fmtRel(woke, stopped), f.reason, ee.ExitCode())
+		leader, tok1 = next, tok2
 		c.waitHealthy(t)
 	})
 
