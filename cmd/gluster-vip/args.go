@@ -15,11 +15,12 @@ const (
 	subCheck   = "check"
 	subRun     = "run"
 	subExplain = "explain"
+	subQuorum  = "quorum"
 	subVersion = "version"
 	subHelp    = "help"
 )
 
-var subcommands = []string{subCheck, subRun, subExplain, subVersion, subHelp}
+var subcommands = []string{subCheck, subRun, subExplain, subQuorum, subVersion, subHelp}
 
 func isSubcommand(s string) bool {
 	for _, c := range subcommands {
@@ -53,7 +54,7 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // misplaced word can turn a check into a fact run (which exits 0):
 //
 //	gluster-vip [flags]
-//	gluster-vip check|explain [flags]
+//	gluster-vip check|explain|quorum [flags]
 //	gluster-vip run [flags] -- COMMAND [ARGS...]
 //	gluster-vip version|help
 //
@@ -207,6 +208,8 @@ func usage(w io.Writer) {
   gluster-vip check [flags]                      may this node run guarded operations?
   gluster-vip run [flags] -- COMMAND [ARGS...]   run COMMAND only if this node may
   gluster-vip explain [flags]                    report every input, observation and check
+  gluster-vip quorum [flags]                     does a majority of peers answer? (keepalived's
+                                                 track script: no quorum, no VIP)
   gluster-vip version                            print the version
   gluster-vip help                               print this help
 
@@ -230,6 +233,9 @@ Exit codes:
            A COMMAND that itself exits 124-127 is told apart by gluster-vip's
            stderr line only.
   explain  0; 2 for bad usage.
+  quorum   0 a strict majority of peers answered on the link (the VIP need
+           not be here); 1 it did not; 2 error, help or bad usage, no peers
+           configured, or backend etcd (count as no quorum either).
 
 Flags:
 `)

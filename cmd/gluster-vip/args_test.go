@@ -55,6 +55,15 @@ var oddInvocations = []struct {
 	{[]string{"run", "--bogus", "--", "/bin/true"}, 125},
 	{[]string{"run", "--vip=", "--format", "json", "--", "/bin/true"}, 125},
 	{[]string{"run", "--vip"}, 125},
+	// quorum: flags only, like check. Exit 0 would drop no VIP.
+	{[]string{"--vip=", "quorum"}, 2},
+	{[]string{"quorum", "--help"}, 2},
+	{[]string{"quorum", "--vip=", "extra"}, 2},
+	{[]string{"quorum", "--vip=", "--format=json"}, 2},
+	{[]string{"quorum", "--vip=", "--", "/bin/true"}, 2},
+	{[]string{"quorum", "--bogus"}, 2},
+	{[]string{"quorum", "--vip="}, 2},                // mode all: no VIP, no quorum to count
+	{[]string{"quorum", "--vip", "203.0.113.10"}, 2}, // no peers
 	// version and help take nothing.
 	{[]string{"version", "check"}, 2},
 	{[]string{"help", "check"}, 2},
@@ -121,7 +130,7 @@ func TestUsageMessages(t *testing.T) {
 		"run --vip= /bin/true":            `gluster-vip run: error, did not run: unexpected argument "/bin/true": the command goes after --, as in: gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
 		"run --vip=":                      `gluster-vip run: error, did not run: no command: want gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
 		"run --vip= --":                   `gluster-vip run: error, did not run: nothing after --: want gluster-vip run [flags] -- COMMAND [ARGS...] (see gluster-vip help)`,
-		"frobnicate":                      `gluster-vip: unknown command "frobnicate" (want check, run, explain, version, help, or none for the fact) (see gluster-vip help)`,
+		"frobnicate":                      `gluster-vip: unknown command "frobnicate" (want check, run, explain, quorum, version, help, or none for the fact) (see gluster-vip help)`,
 		"check --vip=203.0.113.10 --vip=": `gluster-vip check: error, do not run: invalid argument "" for "--vip" flag: given twice (first "203.0.113.10") (see gluster-vip help)`,
 		"check --vip= --format=x":         `gluster-vip check: error, do not run: --format and --textfile apply to the fact only, not to check (see gluster-vip help)`,
 	} {
@@ -132,7 +141,8 @@ func TestUsageMessages(t *testing.T) {
 
 func TestHelpListsExitCodes(t *testing.T) {
 	r := runApp(t, vipHere, nil, "help")
-	for _, want := range []string{"--keepalived_pidfile", "--textfile", "124 not the holder", "125 error", "126 COMMAND found", "127\n           COMMAND not found", "check    0 this node should run"} {
+	for _, want := range []string{"--keepalived_pidfile", "--textfile", "124 not the holder", "125 error", "126 COMMAND found", "127\n           COMMAND not found", "check    0 this node should run",
+		"quorum   0 a strict majority of peers answered"} {
 		assert.Contains(t, r.stdout, want)
 	}
 }

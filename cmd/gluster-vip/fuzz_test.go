@@ -9,14 +9,16 @@ import (
 )
 
 // FuzzArgs: whatever the command line, the CLI never panics, check exits
-// 0 only on a decision to run, run executes only then, and a fact run
+// 0 only on a decision to run, quorum only on a counted majority, run
+// executes only then, and a fact run
 // prints a fact Facter can parse. Arguments are NUL-separated.
 func FuzzArgs(f *testing.F) {
 	for _, c := range oddInvocations {
 		f.Add(strings.Join(c.args, "\x00"))
 	}
 	for _, s := range []string{"", "check\x00--vip=", "run\x00--vip=\x00--\x00tool", "check\x00--vip\x00203.0.113.10\x00--probe=0s",
-		"explain\x00--vip=", "--vip=\x00--format\x00prometheus", "run\x00--vip\x00--\x00--\x00tool"} {
+		"explain\x00--vip=", "--vip=\x00--format\x00prometheus", "run\x00--vip\x00--\x00--\x00tool",
+		"quorum\x00--vip\x00203.0.113.10\x00--peers=198.51.100.11\x00--interface=eth0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -48,6 +50,10 @@ func FuzzArgs(f *testing.F) {
 		switch {
 		case sub == "check" && code == 0 && !run:
 			t.Fatalf("%q: check exited 0 without a decision to run (stderr %q)", args, errb.String())
+		case sub == "quorum" && code == 0 && !strings.HasPrefix(out.String(), "gluster-vip quorum: quorum reached on "):
+			t.Fatalf("%q: quorum exited 0 without counting a majority (stdout %q, stderr %q)", args, out.String(), errb.String())
+		case sub == "quorum" && len(decisions) > 0:
+			t.Fatalf("%q: quorum decided who holds", args)
 		case sub == "run" && len(*execs) > 0 && !run:
 			t.Fatalf("%q: run executed without a decision to run", args)
 		case sub == "run" && code == 0 && len(*execs) != 1:

@@ -165,6 +165,17 @@ func agree(t *testing.T, ns string, env []string, args []string, fact map[string
 	code, _ := run("check")
 	assert.Equal(t, wantExit, code, "check %v exits %d, but the fact says holder %v, error %v (%v)", args, code, fact["holder"], fact["error"], fact["reason"])
 
+	// quorum counts as the fact does: a fact that counted the peers and
+	// a track script that disagreed would drop or keep the wrong VIP.
+	if q, ok := fact["quorum"].(map[string]any); ok {
+		want := exitNoRun
+		if q["reached"].(float64) >= q["needed"].(float64) {
+			want = exitRun
+		}
+		code, _ := run("quorum")
+		assert.Equal(t, want, code, "quorum %v exits %d, but the fact counted %v", args, code, q)
+	}
+
 	_, report := run("explain")
 	decision := "Decision: this node is NOT the holder"
 	if fact["holder"] == true {
@@ -210,6 +221,54 @@ func TestKernelHolder(t *testing.T) {
 	assert.Equal(t, false, r.fact["holder"])
 	assert.Equal(t, "203.0.113.10 is on eth0, but that interface is down", r.fact["reason"])
 	sh(t, "ip", "-n", a, "link", "set", "eth0", "up")
+}
+
+// TestKernelQuorum counts real peers: A and B answer, 198.51.100.13 does
+// not exist. The VIP need not be here: a node in FAULT must count too, to
+// come back once the partition heals.
+func TestKernelQuorum(t *testing.T) {
+	needRoot(t)
+	a, b := pair(t)
+	args := []string{"--vip", "203.0.113.10", "--settle", "0s", "--probe", "300ms",
+		"--peers", "198.51.100.11,198.51.100.12,198.51.100.13"}
+	quorum := func(ns string, extra ...string) answer {
+		return in(t, ns, nil, append(append([]string{"quorum"}, args...), extra...)...)
+	}
+
+	// Without the VIP, the interface is the one given.
+	r := quorum(a, "--interface", "eth0")
+	assert.Equal(t, 0, r.code, r.err)
+	assert.Equal(t, "gluster-vip quorum: quorum reached on eth0: 2 of 3 peers answered, 2 needed\n", r.out)
+	assert.Empty(t, r.err)
+	// Nor the default route's: nothing to count on.
+	r = quorum(a)
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "gluster-vip quorum: error, no quorum: no interface to count the peers on: 203.0.113.10 is not here and no default route names one; set interface\n", r.err)
+
+	// With the VIP: its interface; the fact counted alike (in checks it).
+	sh(t, "ip", "-n", a, "addr", "add", "203.0.113.10/32", "dev", "eth0")
+	assert.Equal(t, 0, quorum(a).code)
+	f := in(t, a, nil, args...)
+	assert.Equal(t, true, f.fact["holder"], f.fact["reason"])
+
+	// B stops answering for its address: A is alone, 1 of 3.
+	sh(t, "ip", "-n", b, "addr", "del", "198.51.100.12/24", "dev", "eth0")
+	r = quorum(a)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "gluster-vip quorum: quorum not reached on eth0: 1 of 3 peers answered, 2 needed (silent: 198.51.100.12, 198.51.100.13)\n", r.err)
+	assert.Empty(t, r.out)
+	f = in(t, a, nil, args...)
+	assert.Equal(t, false, f.fact["holder"])
+	assert.Contains(t, f.fact["reason"], "quorum not reached")
+
+	// IPv6, on the same link: A and B answer neighbour solicitations.
+	for i, ns := range []string{a, b} {
+		sh(t, "ip", "-n", ns, "addr", "add", fmt.Sprintf("2001:db8::1%d/64", i+1), "dev", "eth0", "nodad")
+	}
+	r = in(t, a, nil, "quorum", "--vip", "2001:db8::10", "--interface", "eth0", "--probe", "300ms",
+		"--peers", "2001:db8::11,2001:db8::12,2001:db8::13")
+	assert.Equal(t, 0, r.code, r.err)
+	assert.Equal(t, "gluster-vip quorum: quorum reached on eth0: 2 of 3 peers answered, 2 needed\n", r.out)
 }
 
 func TestKernelSettleAgainstRealTime(t *testing.T) {

@@ -96,7 +96,7 @@ func (a *app) run(args []string) (code int) {
 		usage(a.stdout)
 		// Help is never a decision to run.
 		switch inv.sub {
-		case subCheck:
+		case subCheck, subQuorum:
 			return exitError
 		case subRun:
 			return exitRunError
@@ -113,6 +113,16 @@ func (a *app) run(args []string) (code int) {
 	dl := facts.StartDeadline(bound, func() {
 		a.exit(a.failSafe(inv, meta, errors.New("did not finish within "+bound.String())))
 	})
+	if inv.sub == subQuorum {
+		q, err := a.quorum(inv, dl)
+		if !dl.Finish() {
+			select {}
+		}
+		if err != nil {
+			return a.failSafe(inv, meta, err)
+		}
+		return a.answerQuorum(q)
+	}
 	var path string
 	cfg, f, obs, err := a.decide(inv, dl, &path)
 	if !dl.Finish() {
@@ -142,6 +152,33 @@ func (a *app) decide(inv invocation, dl *facts.Deadline, path *string) (cfg fact
 	cfg = facts.Resolve(inv.flags, a.getenv, a.euid)
 	f, obs = facts.Evaluate(dl.Context(), cfg, a.source, inv.sub == subExplain)
 	return cfg, f, obs, nil
+}
+
+// quorum resolves the config and counts the peers, turning a panic into
+// an error.
+func (a *app) quorum(inv invocation, dl *facts.Deadline) (q facts.QuorumAnswer, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	cfg := facts.Resolve(inv.flags, a.getenv, a.euid)
+	return facts.EvaluateQuorum(dl.Context(), cfg, a.source), nil
+}
+
+// answerQuorum exits 0 only on a counted majority. keepalived discards
+// the output; the line is for the operator who runs it by hand.
+func (a *app) answerQuorum(q facts.QuorumAnswer) int {
+	switch {
+	case q.Err != nil:
+		fmt.Fprintf(a.stderr, "gluster-vip quorum: error, no quorum: %s\n", q.Reason)
+		return exitError
+	case !q.Reached():
+		fmt.Fprintf(a.stderr, "gluster-vip quorum: %s\n", q.Reason)
+		return exitNoRun
+	}
+	fmt.Fprintf(a.stdout, "gluster-vip quorum: %s\n", q.Reason)
+	return exitRun
 }
 
 // answer renders the decision as the subcommand asks, and runs run's
@@ -218,6 +255,9 @@ func (a *app) failSafe(inv invocation, meta facts.Meta, err error) int {
 	switch inv.sub {
 	case subCheck:
 		fmt.Fprintf(a.stderr, "gluster-vip check: error, do not run: %v\n", err)
+		return exitError
+	case subQuorum:
+		fmt.Fprintf(a.stderr, "gluster-vip quorum: error, no quorum: %v\n", err)
 		return exitError
 	case subRun:
 		code := exitRunError

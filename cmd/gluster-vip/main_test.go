@@ -279,3 +279,48 @@ func TestTextfile(t *testing.T) {
 		assert.Equal(t, 2, r.code, "%q: %s", args, r.stderr)
 	}
 }
+
+// answering is a node whose probe hears the given peers.
+type answering struct {
+	fakeNode
+	reached []netip.Addr
+}
+
+func (n answering) Probe(_ context.Context, r facts.ProbeRequest) facts.ProbeResult {
+	return facts.ProbeResult{Budget: r.Budget, Sent: 2, Reached: n.reached}
+}
+
+// quorum exits 0 on a counted majority only, with or without the VIP.
+func TestQuorum(t *testing.T) {
+	ip := netip.MustParseAddr
+	flags := []string{"quorum", "--vip=203.0.113.10", "--peers=198.51.100.11,198.51.100.12,198.51.100.13", "--probe=100ms"}
+	noVIP := fakeNode{addrs: vipHere.addrs[:1]}
+	for _, c := range []struct {
+		name   string
+		src    facts.Source
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"majority, VIP elsewhere", answering{noVIP, []netip.Addr{ip("198.51.100.11"), ip("198.51.100.13")}}, []string{"--interface=eth0"}, 0,
+			"gluster-vip quorum: quorum reached on eth0: 2 of 3 peers answered, 2 needed\n", ""},
+		{"majority, VIP here", answering{vipHere, []netip.Addr{ip("198.51.100.11"), ip("198.51.100.12")}}, nil, 0,
+			"gluster-vip quorum: quorum reached on eth0: 2 of 3 peers answered, 2 needed\n", ""},
+		{"minority", answering{vipHere, []netip.Addr{ip("198.51.100.11")}}, nil, 1, "",
+			"gluster-vip quorum: quorum not reached on eth0: 1 of 3 peers answered, 2 needed (silent: 198.51.100.12, 198.51.100.13)\n"},
+		{"no interface known", answering{noVIP, nil}, nil, 2, "",
+			"gluster-vip quorum: error, no quorum: no interface to count the peers on: 203.0.113.10 is not here and no default route names one; set interface\n"},
+		{"address error", answering{fakeNode{err: errors.New("netlink: boom")}, nil}, nil, 2, "",
+			"gluster-vip quorum: error, no quorum: addresses: netlink: boom\n"},
+		{"panic", answering{fakeNode{panic: true}, nil}, nil, 2, "", "gluster-vip quorum: error, no quorum: internal error: boom\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runApp(t, c.src, noConfig(t), append(append([]string{}, flags...), c.args...)...)
+			assert.Equal(t, c.code, r.code)
+			assert.Equal(t, c.stdout, r.stdout)
+			assert.Equal(t, c.stderr, r.stderr)
+			assert.Empty(t, r.execs)
+		})
+	}
+}

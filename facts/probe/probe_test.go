@@ -243,8 +243,12 @@ func TestRunSoleHolder(t *testing.T) {
 	if want, got := []netip.Addr{tSelf4, tPeer4}, res.Reached; !sameAddrs(want, got) {
 		t.Errorf("reached: want %v, got %v", want, got)
 	}
-	if res.Elapsed < fakeBudget || res.Elapsed > fakeBudget+20*time.Millisecond {
-		t.Errorf("elapsed %v, want the whole budget %v", res.Elapsed, fakeBudget)
+	// Never less than the budget: silence is the conflict probe's only
+	// evidence. The slack above it is the scheduler's on a loaded 2-core
+	// machine (131 ms was seen with rspec running alongside); the bound
+	// that matters, the fact's, is tested by TestNeverHangs.
+	if res.Elapsed < fakeBudget || res.Elapsed > fakeBudget+150*time.Millisecond {
+		t.Errorf("elapsed %v, want the whole budget %v and little more", res.Elapsed, fakeBudget)
 	}
 	if want, got := 3+1+3, res.Sent; want != got {
 		t.Errorf("sent: want %d, got %d", want, got)
