@@ -22,6 +22,25 @@
 # (see `gluster_vip::priority`), so no two nodes share one. With `nopreempt` (the default), a
 # node that comes back does not take the VIP back from the node that holds it.
 #
+# The instance tracks quorum (`track_quorum`; on by default when class `gluster_vip` is in the
+# catalog with backend `vrrp` and `peers`): keepalived runs, as root, the vrrp_script
+# `<gluster-vip binary> quorum --config=<gluster_vip::config_file>`, which exits 0 only while a
+# strict majority of `gluster_vip::peers` answers on the link (ARP/ND probes). Its weight is 0, so
+# `quorum_fall` failures put the instance in FAULT and keepalived drops the VIP; `quorum_rise`
+# successes bring it back as BACKUP. Why: in a silent partition the cut-off master kept the VIP
+# (running nothing, as it had no quorum) while the majority elected a master that ran the guarded
+# operation. At the heal the old master won the MASTER-against-MASTER election on priority
+# (`nopreempt` does not cover that), and as its VIP had never left, its age counted from before the
+# partition: it was at once the settled holder and ran the non-idempotent operation a second time.
+# With the script it has dropped the VIP, comes back as BACKUP and, with `nopreempt`, leaves the
+# VIP on the majority's master.
+# The price: a node without quorum holds no VIP, so a cluster without a majority has none (a
+# 2-node cluster with one node down). If clients also reach a service through the VIP, that is an
+# outage; `track_quorum => false` turns the script off (guarded operations still need quorum: the
+# binary's check counts `peers` itself). The default reads class `gluster_vip` as it is when this
+# class is evaluated: declare it first, or leave `vip` unset so that this class includes it.
+# Declared after this class, it is not seen and `track_quorum` defaults to false.
+#
 # @example Three nodes, VRRPv3 with fast adverts, unicast
 #   class { 'gluster_vip':
 #     vip => '203.0.113.10',
@@ -104,6 +123,26 @@
 #   A script keepalived runs on every state change, with the instance, the state and the priority.
 # @param script_user
 #   The user that runs the notify scripts (with `enable_script_security`).
+# @param track_quorum
+#   Whether the instance tracks the quorum script (see above), so a node cut off from the majority
+#   drops the VIP instead of keeping it through the partition and running the guarded operation a
+#   second time after the heal. Unset, true exactly when class `gluster_vip` is in the catalog
+#   (evaluated before this class) with backend `vrrp` and non-empty `peers`, the quorum the script
+#   counts. `true` fails without that class, under backend `etcd` or without `peers`, where the
+#   script could only exit 2 and hold every node in FAULT.
+# @param quorum_interval
+#   Seconds between runs of the quorum script (keepalived's `interval`).
+# @param quorum_timeout
+#   Seconds after which keepalived kills a run and counts it as failed (its `timeout`). keepalived
+#   requires no relation to `quorum_interval`: a run still going at the next interval makes it skip
+#   that run. Keep it above the probe's budget (`gluster_vip::probe`, 200ms by default).
+# @param quorum_fall
+#   Failed runs in a row that put the instance in FAULT (and drop the VIP): about
+#   `quorum_fall * quorum_interval` seconds after a partition, longer when runs hit
+#   `quorum_timeout`. Keep it below the majority's failover plus `gluster_vip::settle`: the cut-off
+#   master must have dropped the VIP before the majority's new master may run a guarded operation.
+# @param quorum_rise
+#   Successful runs in a row that bring the instance back from FAULT (as BACKUP).
 # @param config_file
 #   Where to write keepalived's config.
 # @param manage_config_dir
@@ -171,6 +210,11 @@ class gluster_vip::keepalived (
   Optional[String[1]] $notify_stop = undef,
   Optional[String[1]] $notify_script = undef,
   String[1] $script_user = 'root',
+  Optional[Boolean] $track_quorum = undef,
+  Integer[1, 60] $quorum_interval = 1,
+  Integer[1, 60] $quorum_timeout = 3,
+  Integer[1, 10] $quorum_fall = 2,
+  Integer[1, 10] $quorum_rise = 2,
   Stdlib::Absolutepath $config_file = '/etc/keepalived/keepalived.conf',
   Boolean $manage_config_dir = true,
   Boolean $validate = true,
@@ -270,6 +314,71 @@ class gluster_vip::keepalived (
     }
   }
 
+  # The quorum script reads class gluster_vip's config: its peers are the quorum. The class is
+  # seen only when it was evaluated before this point (declared first, or included above).
+  $gluster_vip_seen = defined('$gluster_vip::settings')
+  $vrrp_peers = $gluster_vip_seen ? {
+    true    => $gluster_vip::backend ? { 'vrrp' => $gluster_vip::peers, default => [] },
+    default => [],
+  }
+  if $track_quorum == true {
+    unless $gluster_vip_seen {
+      fail(@(MSG/L))
+        gluster_vip::keepalived: track_quorum => true needs class gluster_vip, whose config file holds \
+        the peers that `gluster-vip quorum` counts: declare it before this class (or leave vip unset, \
+        so that this class includes it), or set track_quorum => false
+        | MSG
+    }
+    if $gluster_vip::backend != 'vrrp' {
+      fail(@("MSG"/L))
+        gluster_vip::keepalived: track_quorum => true needs class gluster_vip's backend vrrp, but it \
+        is ${gluster_vip::backend}: `gluster-vip quorum` would fail on every node and keep them all in \
+        FAULT, without the VIP; set track_quorum => false
+        | MSG
+    }
+    if $vrrp_peers.empty {
+      fail(@(MSG/L))
+        gluster_vip::keepalived: track_quorum => true needs the quorum's members, but class \
+        gluster_vip has no peers: `gluster-vip quorum` would fail on every node and keep them all in \
+        FAULT, without the VIP; give gluster_vip::peers (every node's address), or set \
+        track_quorum => false
+        | MSG
+    }
+  }
+  $quorum = $track_quorum ? {
+    undef   => !$vrrp_peers.empty,
+    default => $track_quorum,
+  }
+
+  if $quorum {
+    $quorum_command = gluster_vip::command()
+    # Both paths go inside one double-quoted keepalived string, which keepalived splits on spaces
+    # and groups on single quotes: each must stay one word.
+    $quorum_paths = {
+      "the gluster-vip binary (gluster_vip::command(), the gluster_vip fact's command)" => $quorum_command,
+      'gluster_vip::config_file'                                                          => $gluster_vip::config_file,
+    }
+    $quorum_paths.each |$what, $path| {
+      unless $path =~ Gluster_vip::Keepalived::Word {
+        fail(@("MSG"/L))
+          gluster_vip::keepalived: ${what} ${String($path, '%p')} can't be written to the quorum \
+          script in keepalived.conf: use a path of printable ASCII without spaces, quotes, \
+          backslashes, braces, '#' or '!', or set track_quorum => false
+          | MSG
+      }
+    }
+    $quorum_script = "${quorum_command} quorum --config=${gluster_vip::config_file}"
+    unless $nopreempt {
+      warning(@(MSG/L))
+        gluster_vip::keepalived: track_quorum with nopreempt => false: after a partition heals, the \
+        returning node (the higher priority) preempts and takes the VIP back from the majority's \
+        master, and may run a non-idempotent guarded operation a second time; keep nopreempt => true
+        | MSG
+    }
+  } else {
+    $quorum_script = undef
+  }
+
   $content = epp('gluster_vip/keepalived.conf.epp', {
       'router_id'         => $rid,
       'instance_name'     => $instance_name,
@@ -286,6 +395,11 @@ class gluster_vip::keepalived (
       'vip'               => "${address}/${prefix}",
       'notify_scripts'    => $notify_scripts,
       'script_user'       => $script_user,
+      'quorum_script'     => $quorum_script,
+      'quorum_interval'   => $quorum_interval,
+      'quorum_timeout'    => $quorum_timeout,
+      'quorum_fall'       => $quorum_fall,
+      'quorum_rise'       => $quorum_rise,
   })
 
   if $manage_package {

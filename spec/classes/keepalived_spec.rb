@@ -251,6 +251,212 @@ describe 'gluster_vip::keepalived' do
     it { is_expected.to contain_file('/etc/gluster-vip/gluster-vip.conf').with_content(%r{^keepalived_pidfile = /run/keepalived\.pid$}) }
   end
 
+  describe 'the quorum track script' do
+    let(:peers) { "peers => ['198.51.100.1', '198.51.100.2', '198.51.100.3']" }
+    let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10', #{peers} }" }
+    let(:facts) { gluster_vip_fact }
+    let(:binary) { gluster_vip_fact['gluster_vip']['command'] }
+
+    # Puppet's log messages of the compilation (warning() and friends).
+    def compile_logs
+      logs = []
+      Puppet::Util::Log.with_destination(Puppet::Test::LogCollector.new(logs)) { catalogue }
+      logs.map(&:to_s)
+    end
+
+    shared_examples 'no quorum script' do
+      it { is_expected.to compile.with_all_deps }
+      it { expect(content).not_to match(%r{vrrp_script|track_script|quorum|enable_script_security|script_user}) }
+    end
+
+    context 'with class gluster_vip declared first, with peers' do
+      it { is_expected.to compile.with_all_deps }
+
+      it 'defines the script before the instance: the binary, the config, weight 0 (unset), as root' do
+        expect(content).to include(<<~CONF)
+          }
+
+          # Exits 0 while a strict majority of gluster_vip's peers answers on the link. Weight 0: its
+          # failures put the instance in FAULT, so a node cut off from the majority drops the VIP. Root:
+          # the probe needs raw sockets.
+          vrrp_script gluster_vip_quorum {
+            script "#{binary} quorum --config=/etc/gluster-vip/gluster-vip.conf"
+            interval 1
+            timeout 3
+            fall 2
+            rise 2
+            user root
+          }
+
+          vrrp_instance gluster_vip {
+        CONF
+      end
+
+      it('tracks it in the instance, one name a line') do
+        expect(content).to match(%r{^  virtual_ipaddress \{\n    203\.0\.113\.10/32 dev eth0\n  \}\n  track_script \{\n    gluster_vip_quorum\n  \}\n\}\n\z})
+      end
+      it { expect(content).not_to match(%r{weight|init_fail}) }
+      it('turns script security on with only the track script') { expect(content).to match(%r{^global_defs \{\n  router_id n1\n  enable_script_security\n  script_user root\n\}$}) }
+      it('has no notify script') { expect(content).not_to match(%r{notify}) }
+      it('logs no warning') { expect(compile_logs.grep(%r{track_quorum})).to be_empty }
+    end
+
+    context 'with vip unset, so this class includes gluster_vip (declared first with peers)' do
+      let(:params) { base.reject { |k, _| k == :vip } }
+
+      it { expect(content).to match(%r{^  track_script \{\n    gluster_vip_quorum\n  \}$}) }
+    end
+
+    context 'with another gluster_vip config file' do
+      let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10', #{peers}, config_file => '/srv/n1/gv.conf' }" }
+
+      it { expect(content).to match(%r{^  script "#{Regexp.escape(binary)} quorum --config=/srv/n1/gv\.conf"$}) }
+    end
+
+    context 'without the gluster_vip fact (pluginsync has not run)' do
+      let(:facts) { {} }
+
+      it('runs the dispatcher where pluginsync puts it') { expect(content).to match(%r{^  script "/\S+/facts\.d/gluster_vip quorum --config=/etc/gluster-vip/gluster-vip\.conf"$}) }
+    end
+
+    context 'with a script_user for the notify scripts' do
+      let(:params) { base.merge(script_user: 'keepalived_script', notify_master: '/usr/local/bin/vip-changed master') }
+
+      it { expect(content).to match(%r{^  script_user keepalived_script$}) }
+      it('still runs the probe as root (raw sockets)') { expect(content).to match(%r{^vrrp_script gluster_vip_quorum \{\n(    .*\n|  .*\n)*  user root\n\}$}) }
+      it { expect(content).to match(%r{^  notify_master "/usr/local/bin/vip-changed master"$}) }
+    end
+
+    context 'with other timings' do
+      let(:params) { base.merge(quorum_interval: 2, quorum_timeout: 5, quorum_fall: 3, quorum_rise: 4) }
+
+      it { expect(content).to match(%r{^  interval 2\n  timeout 5\n  fall 3\n  rise 4\n  user root$}) }
+    end
+
+    context 'with nopreempt => false' do
+      let(:params) { base.merge(nopreempt: false) }
+
+      it 'warns that the returning node takes the VIP back after a heal' do
+        expect(compile_logs.grep(%r{track_quorum with nopreempt => false: after a partition heals, the returning node .* preempts and takes the VIP back .* a non-idempotent guarded operation a second time})).not_to be_empty
+      end
+      it { expect(content).to match(%r{^  track_script \{$}) }
+    end
+
+    context 'with nopreempt => false and track_quorum => false' do
+      let(:params) { base.merge(nopreempt: false, track_quorum: false) }
+
+      it('does not warn') { expect(compile_logs.grep(%r{nopreempt})).to be_empty }
+    end
+
+    context 'with track_quorum => false' do
+      let(:params) { base.merge(track_quorum: false) }
+
+      include_examples 'no quorum script'
+    end
+
+    context 'with class gluster_vip without peers' do
+      let(:peers) { 'peers => []' }
+
+      include_examples 'no quorum script'
+    end
+
+    context 'with class gluster_vip under backend etcd' do
+      let(:pre_condition) { "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['https://198.51.100.11:2379'] }" }
+
+      include_examples 'no quorum script'
+    end
+
+    context 'without class gluster_vip' do
+      let(:pre_condition) { '' }
+
+      include_examples 'no quorum script'
+    end
+
+    # The default reads class gluster_vip as evaluated so far: declared after this class, it is
+    # not seen (see the class docs).
+    context 'with class gluster_vip declared after this class' do
+      let(:pre_condition) { '' }
+      let(:post_condition) { "class { 'gluster_vip': vip => '203.0.113.10', #{peers} }" }
+
+      include_examples 'no quorum script'
+    end
+
+    {
+      'without class gluster_vip' => [
+        '', %r{track_quorum => true needs class gluster_vip, whose config file holds the peers .* declare it before this class \(or leave vip unset, so that this class includes it\), or set track_quorum => false}
+      ],
+      'with class gluster_vip without peers' => [
+        "class { 'gluster_vip': vip => '203.0.113.10' }",
+        %r{track_quorum => true needs the quorum's members, but class gluster_vip has no peers: .* give gluster_vip::peers \(every node's address\), or set track_quorum => false}
+      ],
+      'with class gluster_vip under backend etcd' => [
+        "class { 'gluster_vip': backend => 'etcd', etcd_endpoints => ['https://198.51.100.11:2379'] }",
+        %r{track_quorum => true needs class gluster_vip's backend vrrp, but it is etcd: .* set track_quorum => false}
+      ],
+    }.each do |what, (declared, error)|
+      context "with track_quorum => true #{what}" do
+        let(:pre_condition) { declared }
+        let(:params) { base.merge(track_quorum: true) }
+
+        it { is_expected.to compile.and_raise_error(error) }
+      end
+    end
+
+    # Both paths go inside one double-quoted keepalived string, split on spaces: refused, named.
+    # Each case: the config_file as Puppet code (or nil), the fact's command (or nil), the error.
+    {
+      'a config_file with a space' => [
+        "'/srv/n 1/gv.conf'", nil, %r{gluster_vip::config_file '/srv/n 1/gv\.conf' can't be written to the quorum script in keepalived\.conf: use a path}
+      ],
+      'a config_file with a single quote' => [%q("/srv/it's/gv.conf"), nil, %r{gluster_vip::config_file '/srv/it\\'s/gv\.conf' can't be written}],
+      'a config_file with a double quote' => [%q('/srv/"/gv.conf'), nil, %r{gluster_vip::config_file '/srv/"/gv\.conf' can't be written}],
+      'a config_file with a brace' => ["'/srv/}/gv.conf'", nil, %r{gluster_vip::config_file '/srv/\}/gv\.conf' can't be written}],
+      'a binary path with a space' => [
+        nil, '/opt/gluster vip/gluster-vip',
+        %r{the gluster-vip binary \(gluster_vip::command\(\), the gluster_vip fact's command\) '/opt/gluster vip/gluster-vip' can't be written}
+      ],
+      'a binary path with a comment mark' => [nil, '/opt/gv#/gluster-vip', %r{the gluster-vip binary .* '/opt/gv#/gluster-vip' can't be written}],
+    }.each do |what, (config_file, command, error)|
+      context "with #{what}" do
+        let(:pre_condition) do
+          "class { 'gluster_vip': vip => '203.0.113.10', #{peers}#{config_file && ", config_file => #{config_file}"} }"
+        end
+        let(:facts) { command ? gluster_vip_fact('command' => command) : gluster_vip_fact }
+
+        it { is_expected.to compile.and_raise_error(error) }
+      end
+    end
+
+    context 'with a fact command that is no absolute path (a newline)' do
+      let(:facts) { gluster_vip_fact('command' => "/opt/gv\n}/gluster-vip") }
+
+      it('runs the dispatcher instead (gluster_vip::command())') { expect(content).to match(%r{^  script "/\S+/facts\.d/gluster_vip quorum --config=\S+"$}) }
+      it { expect(content).not_to match(%r{/opt/gv}) }
+    end
+
+    context 'with a bad path and track_quorum => false' do
+      let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10', #{peers}, config_file => '/srv/n 1/gv.conf' }" }
+      let(:params) { base.merge(track_quorum: false) }
+
+      it { is_expected.to compile.with_all_deps }
+    end
+
+    {
+      'quorum_interval 0' => { quorum_interval: 0 },
+      'quorum_interval 61' => { quorum_interval: 61 },
+      'quorum_timeout 0' => { quorum_timeout: 0 },
+      'quorum_fall 0' => { quorum_fall: 0 },
+      'quorum_rise 11' => { quorum_rise: 11 },
+      "track_quorum 'yes'" => { track_quorum: 'yes' },
+    }.each do |what, override|
+      context "with #{what}" do
+        let(:params) { base.merge(override) }
+
+        it { is_expected.to compile.and_raise_error(%r{#{override.keys.first}}) }
+      end
+    end
+  end
+
   context 'with a notify script that spells the state file with a space' do
     let(:params) { base.merge(notify_script: "/usr/local/bin/vip-log '/var/log/vip state'") }
 
