@@ -24,8 +24,9 @@
 #
 # The instance tracks quorum (`track_quorum`; on by default when class `gluster_vip` is in the
 # catalog with backend `vrrp` and `peers`): keepalived runs, as root, the vrrp_script
-# `<gluster-vip binary> quorum --config=<gluster_vip::config_file>`, which exits 0 only while a
-# strict majority of `gluster_vip::peers` answers on the link (ARP/ND probes). Its weight is 0, so
+# `<gluster-vip binary> quorum --config=<gluster_vip::config_file> --interface=<interface>`, which
+# exits 0 only while a strict majority of `gluster_vip::peers` answers on VRRP's link (ARP/ND
+# probes), whether or not the VIP is here. Its weight is 0, so
 # `quorum_fall` failures put the instance in FAULT and keepalived drops the VIP; `quorum_rise`
 # successes bring it back as BACKUP. Why: in a silent partition the cut-off master kept the VIP
 # (running nothing, as it had no quorum) while the majority elected a master that ran the guarded
@@ -367,7 +368,9 @@ class gluster_vip::keepalived (
           | MSG
       }
     }
-    $quorum_script = "${quorum_command} quorum --config=${gluster_vip::config_file}"
+    # --interface: the peers are counted on VRRP's link, whether or not the VIP is here (a node in
+    # FAULT has none, and must count to come back); gluster_vip's own interface may be unset.
+    $quorum_script = "${quorum_command} quorum --config=${gluster_vip::config_file} --interface=${dev}"
     unless $nopreempt {
       warning(@(MSG/L))
         gluster_vip::keepalived: track_quorum with nopreempt => false: after a partition heals, the \

@@ -280,7 +280,7 @@ describe 'gluster_vip::keepalived' do
           # failures put the instance in FAULT, so a node cut off from the majority drops the VIP. Root:
           # the probe needs raw sockets.
           vrrp_script gluster_vip_quorum {
-            script "#{binary} quorum --config=/etc/gluster-vip/gluster-vip.conf"
+            script "#{binary} quorum --config=/etc/gluster-vip/gluster-vip.conf --interface=eth0"
             interval 1
             timeout 3
             fall 2
@@ -310,13 +310,13 @@ describe 'gluster_vip::keepalived' do
     context 'with another gluster_vip config file' do
       let(:pre_condition) { "class { 'gluster_vip': vip => '203.0.113.10', #{peers}, config_file => '/srv/n1/gv.conf' }" }
 
-      it { expect(content).to match(%r{^  script "#{Regexp.escape(binary)} quorum --config=/srv/n1/gv\.conf"$}) }
+      it { expect(content).to match(%r{^  script "#{Regexp.escape(binary)} quorum --config=/srv/n1/gv\.conf --interface=eth0"$}) }
     end
 
     context 'without the gluster_vip fact (pluginsync has not run)' do
       let(:facts) { {} }
 
-      it('runs the dispatcher where pluginsync puts it') { expect(content).to match(%r{^  script "/\S+/facts\.d/gluster_vip quorum --config=/etc/gluster-vip/gluster-vip\.conf"$}) }
+      it('runs the dispatcher where pluginsync puts it') { expect(content).to match(%r{^  script "/\S+/facts\.d/gluster_vip quorum --config=/etc/gluster-vip/gluster-vip\.conf --interface=\S+"$}) }
     end
 
     context 'with a script_user for the notify scripts' do
@@ -430,7 +430,7 @@ describe 'gluster_vip::keepalived' do
     context 'with a fact command that is no absolute path (a newline)' do
       let(:facts) { gluster_vip_fact('command' => "/opt/gv\n}/gluster-vip") }
 
-      it('runs the dispatcher instead (gluster_vip::command())') { expect(content).to match(%r{^  script "/\S+/facts\.d/gluster_vip quorum --config=\S+"$}) }
+      it('runs the dispatcher instead (gluster_vip::command())') { expect(content).to match(%r{^  script "/\S+/facts\.d/gluster_vip quorum --config=\S+ --interface=\S+"$}) }
       it { expect(content).not_to match(%r{/opt/gv}) }
     end
 
