@@ -16,6 +16,13 @@
 #            script, apply on all nodes at once: every node's config changed and Puppet
 #            refreshed keepalived, yet the same keepalived processes run, the VIP stayed on the
 #            same node in every 50 ms sample, and no node logged a VRRP transition.
+#   track    Give class gluster_vip its peers, which turns on keepalived's quorum track script
+#            (gluster_vip::keepalived's track_quorum default), on every node at once, as an upgrade
+#            of the module does: the same checks as reload, and every node's script passes (no
+#            node enters FAULT).
+#   partition the holder's bridge port detached: its quorum script fails, it enters FAULT and
+#            drops the VIP while another node takes it; the port comes back: it returns as BACKUP
+#            and the VIP stays where it went (the double run that chaos.sh --no-track shows).
 #   reloaded keepalived runs the new config: stop the holder's keepalived, and the node that takes
 #            over runs the new notify script; Puppet then starts the stopped keepalived again.
 #   control  The same change made with a restart instead of a reload (service_reload => stop,
@@ -34,6 +41,8 @@ for a in "$@"; do case $a in --family=6) GC_FAMILY=6 ;; --family=4) GC_FAMILY=4 
 GC_SETTLE=${GC_SETTLE:-1s}
 # shellcheck source=../cluster/lib.sh
 . "$SELF/../cluster/lib.sh"
+# GC_ROOT=DIR: run inside the Debian 13 root (Puppet 8, keepalived 2.3; rake puppet8:reload).
+gc_enter_root "$SELF/reload.sh" "$@"
 
 control=1
 while [ $# -gt 0 ]; do
@@ -49,6 +58,7 @@ done
 gc_init
 gc_build
 gc_net_up
+gc_log "Puppet $(puppet --version), $(keepalived --version 2>&1 | head -n 1)"
 
 rl_kadir() { echo "$(gc_node_dir "$(gc_node_index "$1")")/keepalived"; }
 rl_pidfile() { echo "$(rl_kadir "$1")/keepalived.pid"; }
@@ -76,6 +86,7 @@ class { 'gluster_vip':
   vip         => '$(gc_vip)',
   settle      => '$GC_SETTLE',
   interface   => 'eth0',
+$( [ "$RL_PEERS" = 1 ] && echo "  peers       => $(gc_peers_pp),")
   config_file => $(gc_pp_str "$(gc_gv_conf "$node")"),
 }
 class { 'gluster_vip::keepalived':
@@ -133,6 +144,7 @@ rl_refreshed() {
 }
 
 HOLDER=""
+RL_PEERS=0 # 1: class gluster_vip gets peers, so keepalived tracks quorum (from the track scenario on)
 declare -A PIDS0=() TRANS0=()
 # The id derived from the VIP: the first 32 bits of its SHA-256, modulo 255, plus 1.
 RL_VRID=$(( 0x$(printf %s "$(gc_vip)" | sha256sum | cut -c1-8) % 255 + 1 ))
@@ -187,6 +199,70 @@ reload() {
   gc_expect_unchanged
 }
 
+# track: peers turn on the quorum track script through a reload; nothing moves, no node faults.
+track() {
+  local n same=1
+  for n in $(gc_all_nodes); do
+    PIDS0[$n]=$(rl_ka_pids "$n")
+    TRANS0[$n]=$(rl_translines "$n")
+  done
+  RL_PEERS=1
+  rl_change_apply "$HOLDER" "'gc-n0'" "v2"
+  gc_check "apply with peers succeeded" [ "$RL_APPLY_OK" = 0 ]
+  for n in $(gc_all_nodes); do
+    gc_check "$n: the config tracks the quorum script" grep -qx "    gluster_vip_quorum" "$(gc_ka_conf "$n")"
+    gc_check "$n: Puppet refreshed keepalived" rl_refreshed "$n"
+    if [ "$(rl_ka_pids "$n")" != "${PIDS0[$n]}" ]; then
+      gc_log "$n: keepalived pids changed: ${PIDS0[$n]} -> $(rl_ka_pids "$n") (restarted, not reloaded)"
+      GC_CHECK_FAILED=1
+    fi
+    if [ "$(rl_translines "$n")" != "${TRANS0[$n]}" ]; then
+      gc_log "$n: VRRP transitions: $(tail -n +"$((TRANS0[$n] + 1))" "$(rl_translog "$n")" | awk '{print $2}' | paste -sd' ' -)"
+      same=0
+    fi
+  done
+  gc_log "VIP samples during the apply: $RL_SAMPLES, on another node than $HOLDER (or none, or two): $RL_OTHER"
+  gc_check "the VIP was sampled" [ "$RL_SAMPLES" -ge 10 ]
+  gc_check "the VIP never left $HOLDER" [ "$RL_OTHER" = 0 ]
+  # The script runs every second and faults after two failures: give it 4 s to show one.
+  sleep 4
+  for n in $(gc_all_nodes); do
+    if [ "$(rl_translines "$n")" != "${TRANS0[$n]}" ]; then same=0; fi
+  done
+  gc_check "no node logged a VRRP transition (no FAULT) 4 s after the reload" [ "$same" = 1 ]
+  gc_check "the same node holds the VIP after" [ "$(gc_vip_holders)" = "$HOLDER" ]
+  gc_check "the holder's fact says holder, with quorum" [ "$(gc_fact_holder "$HOLDER")" = true ]
+  gc_check "an apply after the reload changes nothing" gc_apply_all
+  gc_expect_unchanged
+}
+
+# partition: the tracked quorum makes a cut-off holder drop the VIP, and keeps it from taking
+# the VIP back when the link returns.
+partition() {
+  local old=$HOLDER oi t0 dropped new k states
+  oi=$(gc_node_index "$old")
+  TRANS0[$old]=$(rl_translines "$old")
+  t0=$(gc_now_ms)
+  gc_port_detach "$oi"
+  dropped=""
+  for ((k = 0; k < 200; k++)); do # at most 10 s
+    gc_has_vip "$old" || { dropped=$(($(gc_now_ms) - t0)); break; }
+    sleep 0.05
+  done
+  gc_log "$old cut off: dropped the VIP after ${dropped:-(never, 10 s)} ms"
+  gc_check "$old, cut off, dropped the VIP within 10 s" [ -n "$dropped" ]
+  new=$(gc_wait_holders one 15)
+  gc_check "another node holds the VIP meanwhile ($new)" [ -n "$new" ] && [ "$new" != "$old" ]
+  gc_port_attach "$oi"
+  sleep 4 # two rounds of the script (rise 2) and many adverts
+  states=$(tail -n +"$((TRANS0[$old] + 1))" "$(rl_translog "$old")" | awk '{print $2}' | paste -sd' ' -)
+  gc_log "$old's transitions: $states; holders 4 s after the heal: $(gc_vip_holders)"
+  gc_check "$old entered FAULT, then BACKUP" [ "$states" = "FAULT BACKUP" ]
+  gc_check "the VIP stays on $new after the heal" [ "$(gc_wait_holders "$new" 5)" = "$new" ]
+  HOLDER=$new
+  gc_settle_wait
+}
+
 # reloaded: keepalived really reread the config: stop the holder's keepalived (SIGTERM, it
 # releases the VIP), and the node that takes over runs the new (v2) notify script. Then Puppet
 # starts the stopped keepalived again, and the VIP stays where it went (nopreempt).
@@ -232,6 +308,8 @@ control() {
 gc_scenario "start: Puppet starts keepalived (base provider), liveness on" start
 if [ "$GC_FAILED" != 0 ]; then echo "FAILED (the cluster did not come up)"; exit 1; fi
 gc_scenario "reload: a config change on every node keeps the VIP on its node" reload
+gc_scenario "track: peers turn the quorum track script on through a reload; nothing moves" track
+gc_scenario "partition: a cut-off holder drops the VIP (FAULT) and does not take it back" partition
 gc_scenario "reloaded: the new config is live; Puppet restarts a stopped keepalived" reloaded
 [ "$control" = 1 ] && gc_scenario "control: a restart instead moves the VIP, and the test sees it" control
 
