@@ -5,7 +5,7 @@
 #
 #   bash spec/cluster/chaos.sh [--trials N] [--no-probe] [--no-liveness] [--no-quorum]
 #                              [--family 4|6] [--seed S] [--kinds abcd]
-#                              [--heal [--per-node] [--allow-zeros]] [--max-time S]
+#                              [--heal [--per-node] [--allow-zeros]] [--max-time S] [--no-track]
 #
 # Faults, in turn (trial i gets kind i mod 4), each at a random delay after the
 # applies started:
@@ -14,7 +14,9 @@
 #   c  silent partition: the master's bridge port detached
 #   d  flapping: random keepalived restarts for as long as the applies run
 # --no-probe passes probe => '0s' (no conflict probe, no quorum probe);
-# --no-liveness leaves keepalived_pidfile out; --no-quorum leaves peers out.
+# --no-liveness leaves keepalived_pidfile out; --no-quorum leaves peers out; --no-track sets
+# gluster_vip::keepalived's track_quorum => false (the control for the quorum track script,
+# which is on by default with peers).
 # Executions per trial: 0 (nobody ran: the cost in liveness), 1, or >= 2 (a double
 # execution). Exits non-zero when any trial double-executed, unless --no-probe.
 # --heal (issue 11): after the fault's apply round, heal the fault as production does (see
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --no-probe) export GC_PROBE=0s; probe_on=0; shift ;;
     --no-liveness) GC_WITH_LIVENESS=0; shift ;;
     --no-quorum) GC_WITH_PEERS=0; shift ;;
+    --no-track) export GC_TRACK_QUORUM=false; shift ;;
     --family) export GC_FAMILY=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --kinds) kinds=$2; shift 2 ;;
@@ -54,7 +57,7 @@ while [ $# -gt 0 ]; do
     --allow-zeros) allow_zeros=1; shift ;;
     --max-time) max_time=$2; shift 2 ;;
     -v | --verbose) export GC_VERBOSE=1; shift ;;
-    -h | --help) sed -n '2,28p' "$GC_SELF"; exit 0 ;;
+    -h | --help) sed -n '2,30p' "$GC_SELF"; exit 0 ;;
     *) echo "chaos.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -75,7 +78,7 @@ gc_build
 gc_net_up
 VIP=$(gc_vip)
 gc_log "chaos: $trials trials, kinds $kinds, seed $seed, IPv$GC_FAMILY, probe ${GC_PROBE:-default}," \
-  "quorum $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS"
+  "quorum $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS, quorum track script ${GC_TRACK_QUORUM:-default}"
 
 if [ "$heal" = 1 ]; then
   # The module's default: a node that comes back does not take the VIP back.
@@ -235,7 +238,7 @@ label="probes on (${GC_PROBE:-default budget})"
 [ "$probe_on" = 0 ] && label="probes off (probe 0s)"
 echo
 [ "$ran" -lt "$trials" ] && echo "chaos: stopped by --max-time $max_time after $ran of $trials trials; the figures below cover those $ran"
-echo "chaos: $ran trials in ${secs}s, IPv$GC_FAMILY, seed $seed, $label, quorum peers $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS$([ "$heal" = 1 ] && echo ", heal, volume state $([ "$per_node" = 1 ] && echo "per node" || echo "cluster-wide"), nopreempt $GC_NOPREEMPT")"
+echo "chaos: $ran trials in ${secs}s, IPv$GC_FAMILY, seed $seed, $label, quorum peers $GC_WITH_PEERS, keepalived liveness $GC_WITH_LIVENESS, quorum track script ${GC_TRACK_QUORUM:-default}$([ "$heal" = 1 ] && echo ", heal, volume state $([ "$per_node" = 1 ] && echo "per node" || echo "cluster-wide"), nopreempt $GC_NOPREEMPT")"
 echo "$LATENCY"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 if [ "$heal" = 1 ]; then

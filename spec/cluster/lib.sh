@@ -534,6 +534,7 @@ class { 'gluster_vip::keepalived':
   interface         => 'eth0',
   vip               => $(gc_pp_str "$(gc_vip)"),
   nopreempt         => ${GC_NOPREEMPT:-false},
+$([ -n "${GC_TRACK_QUORUM:-}" ] && echo "  track_quorum      => $GC_TRACK_QUORUM,")
   notify_script     => $(gc_pp_str "$GC_LIB_DIR/vrrp-notify.sh $(gc_vrrp_state_file "$node")"),
 }
 PP
