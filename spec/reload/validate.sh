@@ -9,7 +9,8 @@
 # In one namespace (prefix "gv") with eth0 (198.51.100.1/24, 2001:db8::1/64):
 #   1. `puppet apply` of gluster_vip::keepalived, with its validate_cmd, for each variant: the
 #      harness settings (VRRPv3, advert 0.1, unicast), IPv6 unicast, multicast with the defaults
-#      (derived virtual_router_id), VRRPv2 with a password, notify scripts. Each must apply.
+#      (derived virtual_router_id), VRRPv2 with a password, notify scripts, and class gluster_vip
+#      with peers (the quorum track script). Each must apply.
 #   2. interface => 'eth9' (absent): the apply fails, keepalived's own message is in Puppet's
 #      output, and the old config stays.
 #   3. keepalived managed elsewhere: a keepalived.conf as voxpupuli/puppet-keepalived's
@@ -69,6 +70,7 @@ apply() {
   local c=$1 params=$2 d="$TMP/$1"
   mkdir -p "$d"/puppet/{conf,var,code,log,run,public}
   cat >"$d/site.pp" <<PP
+${PRE[$c]:-}
 class { 'gluster_vip::keepalived':
   config_file    => '$d/keepalived.conf',
   manage_package => false,
@@ -84,6 +86,16 @@ PP
     --modulepath="$TMP/modules:/usr/share/puppet/modules" "$d/site.pp" >"$d/puppet.log" 2>&1
 }
 
+# Declared before the keepalived class. quorum: class gluster_vip with peers turns on the quorum
+# track script, which keepalived -t checks too (the binary, pluginsynced into the vardir, must
+# exist and sit in root-only directories, or keepalived refuses the config as insecure).
+declare -A PRE=(
+  [quorum]="class { 'gluster_vip':
+  vip         => '203.0.113.10',
+  peers       => ['198.51.100.1', '198.51.100.2', '198.51.100.3'],
+  config_file => '$TMP/quorum/gluster-vip.conf',
+}"
+)
 declare -A CASES=(
   [harness]="  vip => '203.0.113.10', interface => 'eth0', advert_int => 0.1, virtual_router_id => 77,
   unicast_src_ip => '198.51.100.1', unicast_peers => ['198.51.100.2', '198.51.100.3'],"
@@ -91,6 +103,7 @@ declare -A CASES=(
   unicast_src_ip => '2001:db8::1', unicast_peers => ['2001:db8::2', '2001:db8::3'],"
   [multicast]="  vip => '203.0.113.10', interface => 'eth0',"
   [vrrp2]="  vip => '203.0.113.10', interface => 'eth0', vrrp_version => 2, auth_pass => Sensitive('s3cret'),"
+  [quorum]="  interface => 'eth0', advert_int => 0.1,"
   [notify]="  vip => '203.0.113.10', interface => 'eth0', notify_master => '/bin/true master',
   notify_script => \"/bin/echo 'the state'\", notify_stop => '/bin/true',"
 )
@@ -113,6 +126,10 @@ for c in "${!CASES[@]}"; do
 done
 check "multicast: the derived virtual_router_id is 159" grep -qx '  virtual_router_id 159' "$TMP/multicast/keepalived.conf"
 check "ipv6: the derived virtual_router_id is 114" grep -qx '  virtual_router_id 114' "$TMP/ipv6/keepalived.conf"
+check "quorum: the instance tracks the quorum script" grep -qx '    gluster_vip_quorum' "$TMP/quorum/keepalived.conf"
+check "quorum: the script runs the binary's quorum with the class's config, on eth0" \
+  grep -qE "^  script \"/[^ ]+ quorum --config=$TMP/quorum/gluster-vip.conf --interface=eth0\"\$" "$TMP/quorum/keepalived.conf"
+check "harness: no quorum script without peers" [ "$(grep -c gluster_vip_quorum "$TMP/harness/keepalived.conf")" = 0 ]
 # Independent of the checks above: keepalived itself, on each written file.
 for c in "${!CASES[@]}"; do
   [ -s "$TMP/$c/keepalived.conf" ] && check "$c: keepalived -l -t -f on the written file" \
