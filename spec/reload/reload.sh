@@ -167,73 +167,70 @@ start() {
   gc_expect_unchanged
 }
 
-reload() {
-  local n same=1
+# rl_snapshot: each node's keepalived pids and count of VRRP transitions, before a change.
+rl_snapshot() {
+  local n
   for n in $(gc_all_nodes); do
     PIDS0[$n]=$(rl_ka_pids "$n")
     TRANS0[$n]=$(rl_translines "$n")
   done
-  # gc-n0 sorts before gc-n1: every node's priority drops by 10; and the notify line changes.
-  rl_change_apply "$HOLDER" "'gc-n0'" "v2"
-  gc_check "apply with the change succeeded" [ "$RL_APPLY_OK" = 0 ]
+}
+
+# rl_expect_kept WAIT_S: after rl_change_apply and rl_snapshot before it: every node refreshed
+# keepalived in place (the same pids), the VIP never left $HOLDER, and no node logged a VRRP
+# transition, WAIT_S seconds after the apply as well; the holder still holds, and another apply
+# changes nothing.
+rl_expect_kept() {
+  local wait=$1 n same=1
   for n in $(gc_all_nodes); do
-    gc_check "$n: the new config is in place (priority $((200 - 10 * $(gc_node_index "$n"))))" \
-      grep -qx "  priority $((200 - 10 * $(gc_node_index "$n")))" "$(gc_ka_conf "$n")"
     gc_check "$n: Puppet refreshed keepalived" rl_refreshed "$n"
     if [ "$(rl_ka_pids "$n")" != "${PIDS0[$n]}" ]; then
       gc_log "$n: keepalived pids changed: ${PIDS0[$n]} -> $(rl_ka_pids "$n") (restarted, not reloaded)"
       GC_CHECK_FAILED=1
     fi
-    if [ "$(rl_translines "$n")" != "${TRANS0[$n]}" ]; then
-      gc_log "$n: VRRP transitions during the reload: $(tail -n +"$((TRANS0[$n] + 1))" "$(rl_translog "$n")" | awk '{print $2}' | paste -sd' ' -)"
-      same=0
-    fi
   done
   gc_log "VIP samples during the apply: $RL_SAMPLES, on another node than $HOLDER (or none, or two): $RL_OTHER"
   gc_check "the VIP was sampled" [ "$RL_SAMPLES" -ge 10 ]
   gc_check "the VIP never left $HOLDER" [ "$RL_OTHER" = 0 ]
-  gc_check "no node logged a VRRP transition" [ "$same" = 1 ]
+  sleep "$wait"
+  for n in $(gc_all_nodes); do
+    if [ "$(rl_translines "$n")" != "${TRANS0[$n]}" ]; then
+      gc_log "$n: VRRP transitions since the change: $(tail -n +"$((TRANS0[$n] + 1))" "$(rl_translog "$n")" | awk '{print $2}' | paste -sd' ' -)"
+      same=0
+    fi
+  done
+  gc_check "no node logged a VRRP transition (${wait} s after the apply)" [ "$same" = 1 ]
   gc_check "the same node holds the VIP after" [ "$(gc_vip_holders)" = "$HOLDER" ]
   gc_check "the holder's fact still says holder" [ "$(gc_fact_holder "$HOLDER")" = true ]
   gc_check "an apply after the reload changes nothing" gc_apply_all
   gc_expect_unchanged
 }
 
-# track: peers turn on the quorum track script through a reload; nothing moves, no node faults.
-track() {
-  local n same=1
+reload() {
+  local n
+  rl_snapshot
+  # gc-n0 sorts before gc-n1: every node's priority drops by 10; and the notify line changes.
+  rl_change_apply "$HOLDER" "'gc-n0'" "v2"
+  gc_check "apply with the change succeeded" [ "$RL_APPLY_OK" = 0 ]
   for n in $(gc_all_nodes); do
-    PIDS0[$n]=$(rl_ka_pids "$n")
-    TRANS0[$n]=$(rl_translines "$n")
+    gc_check "$n: the new config is in place (priority $((200 - 10 * $(gc_node_index "$n"))))" \
+      grep -qx "  priority $((200 - 10 * $(gc_node_index "$n")))" "$(gc_ka_conf "$n")"
   done
+  rl_expect_kept 0
+}
+
+# track: peers turn on the quorum track script through a reload; nothing moves, no node faults
+# (the script runs every second and faults after two failures: 4 s would show one).
+track() {
+  local n
+  rl_snapshot
   RL_PEERS=1
   rl_change_apply "$HOLDER" "'gc-n0'" "v2"
   gc_check "apply with peers succeeded" [ "$RL_APPLY_OK" = 0 ]
   for n in $(gc_all_nodes); do
     gc_check "$n: the config tracks the quorum script" grep -qx "    gluster_vip_quorum" "$(gc_ka_conf "$n")"
-    gc_check "$n: Puppet refreshed keepalived" rl_refreshed "$n"
-    if [ "$(rl_ka_pids "$n")" != "${PIDS0[$n]}" ]; then
-      gc_log "$n: keepalived pids changed: ${PIDS0[$n]} -> $(rl_ka_pids "$n") (restarted, not reloaded)"
-      GC_CHECK_FAILED=1
-    fi
-    if [ "$(rl_translines "$n")" != "${TRANS0[$n]}" ]; then
-      gc_log "$n: VRRP transitions: $(tail -n +"$((TRANS0[$n] + 1))" "$(rl_translog "$n")" | awk '{print $2}' | paste -sd' ' -)"
-      same=0
-    fi
   done
-  gc_log "VIP samples during the apply: $RL_SAMPLES, on another node than $HOLDER (or none, or two): $RL_OTHER"
-  gc_check "the VIP was sampled" [ "$RL_SAMPLES" -ge 10 ]
-  gc_check "the VIP never left $HOLDER" [ "$RL_OTHER" = 0 ]
-  # The script runs every second and faults after two failures: give it 4 s to show one.
-  sleep 4
-  for n in $(gc_all_nodes); do
-    if [ "$(rl_translines "$n")" != "${TRANS0[$n]}" ]; then same=0; fi
-  done
-  gc_check "no node logged a VRRP transition (no FAULT) 4 s after the reload" [ "$same" = 1 ]
-  gc_check "the same node holds the VIP after" [ "$(gc_vip_holders)" = "$HOLDER" ]
-  gc_check "the holder's fact says holder, with quorum" [ "$(gc_fact_holder "$HOLDER")" = true ]
-  gc_check "an apply after the reload changes nothing" gc_apply_all
-  gc_expect_unchanged
+  rl_expect_kept 4
 }
 
 # partition: the tracked quorum makes a cut-off holder drop the VIP, and keeps it from taking
