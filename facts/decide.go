@@ -207,9 +207,9 @@ func Decide(cfg Config, obs Observation) Facts {
 		}
 		pass("conflict", fmt.Sprintf("nobody else answered for %s in %s (%d probes)", cfg.VIP, round(p.Elapsed), p.Sent))
 		if len(cfg.Peers) > 0 {
-			q := &Quorum{Reached: countReached(cfg.Peers, p.Reached), Needed: len(cfg.Peers)/2 + 1, Peers: len(cfg.Peers)}
+			q := countQuorum(cfg.Peers, p.Reached)
 			f.Quorum = q
-			if q.Reached < q.Needed {
+			if !q.Met() {
 				return no("quorum", fmt.Sprintf("quorum not reached: %d of %d peers answered, %d needed (%s)", q.Reached, q.Peers, q.Needed, missing(cfg.Peers, p.Reached)))
 			}
 			pass("quorum", fmt.Sprintf("%d of %d peers answered, %d needed", q.Reached, q.Peers, q.Needed))
@@ -363,14 +363,29 @@ func dashed(s string) string {
 // from our quorum requests.
 func sourceFor(vip Address, addrs []Address) netip.Addr {
 	for _, b := range addrs {
-		ba := b.Prefix.Addr()
-		if b.Index == vip.Index && ba != vip.Prefix.Addr() && ba.Is4() == vip.Prefix.Addr().Is4() &&
-			!b.Tentative && !b.DADFailed && !ba.IsLinkLocalUnicast() {
-			return ba
+		if b.Index == vip.Index && canAskFrom(b, vip.Prefix.Addr()) {
+			return b.Prefix.Addr()
 		}
 	}
 	return netip.Addr{}
 }
+
+// canAskFrom tells whether peers may be asked from a: one of this node's
+// usable addresses of vip's family, and never vip itself, since a request
+// from the VIP would teach the peers the VIP's link-layer address.
+func canAskFrom(a Address, vip netip.Addr) bool {
+	ip := a.Prefix.Addr()
+	return ip != vip && ip.Is4() == vip.Is4() && !a.Tentative && !a.DADFailed && !ip.IsLinkLocalUnicast()
+}
+
+// countQuorum counts the peers that answered against a strict majority of
+// them: the one rule of the fact, check and `gluster-vip quorum`.
+func countQuorum(peers, reached []netip.Addr) *Quorum {
+	return &Quorum{Reached: countReached(peers, reached), Needed: len(peers)/2 + 1, Peers: len(peers)}
+}
+
+// Met tells whether a strict majority answered.
+func (q *Quorum) Met() bool { return q != nil && q.Reached >= q.Needed }
 
 func countReached(peers, reached []netip.Addr) int {
 	n := 0

@@ -27,7 +27,7 @@ type QuorumAnswer struct {
 
 // Reached tells whether the answer is "quorum": no error and a majority.
 func (q QuorumAnswer) Reached() bool {
-	return q.Err == nil && q.Quorum != nil && q.Quorum.Reached >= q.Quorum.Needed
+	return q.Err == nil && q.Quorum.Met()
 }
 
 func quorumErr(err error) QuorumAnswer { return QuorumAnswer{Reason: err.Error(), Err: err} }
@@ -90,9 +90,9 @@ func decideQuorum(cfg Config, req ProbeRequest, p ProbeResult) QuorumAnswer {
 		a.Reason = a.Err.Error()
 		return a
 	}
-	q := &Quorum{Reached: countReached(cfg.Peers, p.Reached), Needed: len(cfg.Peers)/2 + 1, Peers: len(cfg.Peers)}
+	q := countQuorum(cfg.Peers, p.Reached)
 	a.Quorum = q
-	if q.Reached < q.Needed {
+	if !q.Met() {
 		a.Reason = fmt.Sprintf("quorum not reached on %s: %d of %d peers answered, %d needed (%s)",
 			req.Interface, q.Reached, q.Peers, q.Needed, missing(cfg.Peers, p.Reached))
 		return a
@@ -125,14 +125,12 @@ func quorumInterface(cfg Config, addrs []Address, gw netip.Addr) (string, error)
 	return "", fmt.Errorf("no interface to count the peers on: %s is not here and no default route names one; set interface", cfg.VIP)
 }
 
-// quorumSource is this node's own usable address on iface, never the VIP:
-// a request from the VIP would teach the peers the VIP's link-layer address.
+// quorumSource is an address on iface, while it is up, that the peers may
+// be asked from (see canAskFrom).
 func quorumSource(iface string, vip netip.Addr, addrs []Address) netip.Addr {
 	for _, a := range addrs {
-		ip := a.Prefix.Addr()
-		if a.Interface == iface && a.Up && ip != vip && ip.Is4() == vip.Is4() &&
-			!a.Tentative && !a.DADFailed && !ip.IsLinkLocalUnicast() {
-			return ip
+		if a.Interface == iface && a.Up && canAskFrom(a, vip) {
+			return a.Prefix.Addr()
 		}
 	}
 	return netip.Addr{}
