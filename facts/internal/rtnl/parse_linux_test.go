@@ -66,10 +66,12 @@ func TestParseDump(t *testing.T) {
 		addrMsg(2, "2001:db8::11/64", "", unix.IFA_F_TENTATIVE, 5500),
 		addrMsg(2, "2001:db8::12/64", "", unix.IFA_F_DADFAILED, 7000), // "from the future": age unknown
 		addrMsg(9, "203.0.113.30/32", "gone", 0, 1),                   // link vanished between dumps
+		addrMsg(2, "203.0.113.40/32", "eth0", 0, 6000+freshSlack),     // added just now: age 0
+		addrMsg(2, "203.0.113.41/32", "eth0", 0, 6000+freshSlack+1),   // further ahead: unknown
 	}
 	got, err := ParseDump(links, addrs, 6000)
 	require.NoError(t, err)
-	require.Len(t, got, 6)
+	require.Len(t, got, 8)
 	assert.Equal(t, Address{Prefix: netip.MustParsePrefix("198.51.100.11/24"), Interface: "eth0", Label: "eth0", Index: 2,
 		Up: true, Flags: unix.IFA_F_PERMANENT, Age: 50 * time.Second, AgeKnown: true}, got[0])
 	assert.Equal(t, "eth0:1", got[1].Label)
@@ -79,6 +81,9 @@ func TestParseDump(t *testing.T) {
 	assert.Equal(t, uint32(unix.IFA_F_NODAD|unix.IFA_F_DEPRECATED), got[3].Flags, "IFA_FLAGS supersedes the 8-bit field")
 	assert.Equal(t, time.Duration(6000+296)*10*time.Millisecond, got[3].Age, "the 32-bit stamp wraps")
 	assert.False(t, got[5].AgeKnown)
+	assert.True(t, got[6].AgeKnown, "a stamp just ahead of the early now is a new address")
+	assert.Zero(t, got[6].Age)
+	assert.False(t, got[7].AgeKnown)
 }
 
 func TestParseDumpRejectsTruncation(t *testing.T) {
